@@ -1,0 +1,21 @@
+// connpool — a generic, thread-safe connection pool (C++20 named module).
+//
+//   import connpool;
+//   connpool::config<Conn> cfg{.factory = dial, .max_size = 10};
+//   connpool::pool<Conn> pool(cfg);
+//   auto conn = pool.get(connpool::context::with_timeout(1s)); // lease<Conn>
+//   use(*conn);                                                 // returned on scope exit
+//
+// Partitions: errors (errc), context, clock (injectable time), config,
+// metrics, policy (pure decisions), core (shared state; design comment
+// there), lease, pool.
+export module connpool;
+export import :errors;
+export import :context;
+export import :clock;
+export import :config;
+export import :metrics;
+export import :policy;
+export import :core;
+export import :lease;
+export import :pool;

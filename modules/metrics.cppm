@@ -1,0 +1,37 @@
+// connpool:metrics — the origin's Metrics (snake_case) plus the live gauges.
+module;
+#include <cstddef>
+#include <cstdint>
+export module connpool:metrics;
+
+export namespace connpool {
+
+/// A consistent snapshot: every field was read at one instant.
+struct metrics {
+  // The origin's counters.
+  std::uint64_t gets = 0;             ///< get() calls
+  std::uint64_t puts = 0;             ///< put() calls and leases returned by their destructor
+  std::uint64_t discards = 0;         ///< discard() calls
+  std::uint64_t hits = 0;             ///< get() served a pooled connection (idle, or handed over while waiting)
+  std::uint64_t misses = 0;           ///< get() created a new connection
+  std::uint64_t waits = 0;            ///< get() had to wait (pool at max_size)
+  std::uint64_t timeouts = 0;         ///< get() ended by its deadline
+  std::uint64_t ping_failures = 0;    ///< connections closed because ping failed, threw or ran late
+  std::uint64_t idle_closed = 0;      ///< idle connections closed past max_idle_time
+  std::uint64_t age_closed = 0;       ///< connections closed past max_age
+  std::uint64_t factory_failures = 0; ///< factory calls that threw
+  std::uint64_t close_timeouts = 0;   ///< close() calls that ended before every lease came back
+  std::uint64_t max_active = 0;       ///< most leases out at once
+  // C++ additions.
+  std::uint64_t cancellations = 0;    ///< get() ended by a stop request
+  std::uint64_t close_errors = 0;     ///< close callbacks that threw (the connection still counts as closed)
+  std::uint64_t created = 0;          ///< connections the factory made
+  std::uint64_t closed = 0;           ///< connections closed (created - closed == open - creating)
+  // Live gauges.
+  std::size_t open = 0;    ///< idle + active + being created or health-checked (origin: Len)
+  std::size_t idle = 0;    ///< ready in the pool (origin: IdleLen)
+  std::size_t active = 0;  ///< leased out
+  std::size_t waiting = 0; ///< get() calls blocked right now
+};
+
+} // namespace connpool
