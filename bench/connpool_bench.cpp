@@ -1,0 +1,190 @@
+// connpool-bench: get -> hold -> put cycles on T threads over a pool that
+// starts with M idle connections, for connpool and for the naive baseline.
+//
+//   connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S
+//                  --warmup=S --hold=NS [--no-latency]
+//
+// stdout, one line:
+//   peer=<pool> threads=T max=M ops=N seconds=S ops_per_sec=X p50_ns=A p99_ns=B
+// stderr, one line of extras: max_ns, allocations per cycle after warm-up
+// (a counting operator new), and the waiter handoff figures.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "latency_histogram.h"
+#include "naive_pool.h"
+import connpool;
+
+// ---- a counting operator new: proves "no allocation per cycle" ----------
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct options {
+  std::string pool = "connpool";
+  int threads = 1;
+  std::size_t max = 4;
+  double seconds = 2;
+  double warmup = 0.5;
+  std::uint64_t hold_ns = 0;
+  bool latency = true;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "connpool-bench: %s\nusage: connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S "
+               "--warmup=S --hold=NS [--no-latency]\n",
+               why);
+  std::exit(2);
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view key) -> const char* {
+      return a.starts_with(key) ? argv[i] + key.size() : nullptr;
+    };
+    char* end = nullptr;
+    auto number = [&](const char* v) {
+      const double d = std::strtod(v, &end);
+      if (end == v || *end || d < 0) usage(("bad number in " + std::string(a)).c_str());
+      return d;
+    };
+    if (auto v = value("--pool=")) o.pool = v;
+    else if (auto v = value("--threads=")) o.threads = static_cast<int>(number(v));
+    else if (auto v = value("--max=")) o.max = static_cast<std::size_t>(number(v));
+    else if (auto v = value("--seconds=")) o.seconds = number(v);
+    else if (auto v = value("--warmup=")) o.warmup = number(v);
+    else if (auto v = value("--hold=")) o.hold_ns = static_cast<std::uint64_t>(number(v));
+    else if (a == "--no-latency") o.latency = false;
+    else usage(("unknown argument " + std::string(a)).c_str());
+  }
+  if (o.pool != "connpool" && o.pool != "naive") usage("--pool must be connpool or naive");
+  if (o.threads < 1 || o.max < 1 || o.seconds <= 0) usage("--threads, --max and --seconds must be positive");
+  return o;
+}
+
+void spin_for(std::uint64_t ns) {
+  if (ns == 0) return;
+  const auto until = steady::now() + std::chrono::nanoseconds(ns);
+  while (steady::now() < until) {
+  }
+}
+
+// 0 = warm-up, 1 = measuring, 2 = stop. Relaxed: a phase change seen one
+// cycle late costs one cycle of accuracy, nothing else.
+std::atomic<int> g_phase{0};
+
+struct alignas(64) worker_result {
+  std::uint64_t ops = 0;
+  bench::latency_histogram latency;
+};
+
+// One get -> hold -> put cycle. noinline so callgrind can count it alone
+// (bench/callgrind.sh: --toggle-collect=*cycle_once*).
+template <class Get, class Put>
+[[gnu::noinline]] void cycle_once(Get& get, Put& put, const options& o, worker_result& r, bool measuring) {
+  if (o.latency) {
+    const auto t0 = steady::now();
+    auto c = get();
+    const auto t1 = steady::now();
+    if (measuring) r.latency.record(static_cast<std::uint64_t>((t1 - t0).count()));
+    spin_for(o.hold_ns);
+    put(c);
+  } else {
+    auto c = get();
+    spin_for(o.hold_ns);
+    put(c);
+  }
+}
+
+template <class Get, class Put> void worker(const options& o, worker_result& r, Get get, Put put) {
+  int phase;
+  while ((phase = g_phase.load(std::memory_order_relaxed)) != 2) {
+    cycle_once(get, put, o, r, phase == 1);
+    if (phase == 1) ++r.ops;
+  }
+}
+
+template <class MakeWorker> void run(const options& o, MakeWorker make_worker) {
+  std::vector<worker_result> results(static_cast<std::size_t>(o.threads));
+  std::vector<std::jthread> threads;
+  threads.reserve(results.size());
+  for (auto& r : results) threads.emplace_back(make_worker(r));
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
+  const std::uint64_t allocs_before = g_allocations.load();
+  const auto start = steady::now();
+  g_phase.store(1);
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+  g_phase.store(2);
+  const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
+  const std::uint64_t allocs_after = g_allocations.load();
+  threads.clear();
+  bench::latency_histogram all;
+  std::uint64_t ops = 0;
+  for (auto& r : results) {
+    ops += r.ops;
+    all.merge(r.latency);
+  }
+  std::printf("peer=%s threads=%d max=%zu ops=%llu seconds=%.2f ops_per_sec=%.0f p50_ns=%llu p99_ns=%llu\n",
+              o.pool.c_str(), o.threads, o.max, static_cast<unsigned long long>(ops), elapsed,
+              static_cast<double>(ops) / elapsed, static_cast<unsigned long long>(all.percentile(0.50)),
+              static_cast<unsigned long long>(all.percentile(0.99)));
+  std::fprintf(stderr, "extra: peer=%s max_ns=%llu p999_ns=%llu allocs_per_cycle=%.6f\n", o.pool.c_str(),
+               static_cast<unsigned long long>(all.max()), static_cast<unsigned long long>(all.percentile(0.999)),
+               ops ? static_cast<double>(allocs_after - allocs_before) / static_cast<double>(ops) : 0.0);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const options o = parse(argc, argv);
+  if (o.pool == "naive") {
+    bench::naive_pool p(o.max);
+    run(o, [&](worker_result& r) {
+      return [&] { worker(o, r, [&] { return p.get(); }, [&](int c) { p.put(c); }); };
+    });
+    return 0;
+  }
+  connpool::config<int> cfg;
+  int next = 0;
+  cfg.factory = [&next](const connpool::context&) { return ++next; };
+  cfg.max_size = o.max;
+  connpool::pool<int> p(cfg);
+  {
+    std::vector<connpool::lease<int>> warm;
+    for (std::size_t i = 0; i < o.max; ++i) warm.push_back(p.get());
+  } // M idle connections
+  run(o, [&](worker_result& r) {
+    return [&] {
+      worker(o, r, [&] { return p.get(); }, [&](connpool::lease<int>& l) { p.put(l); });
+    };
+  });
+  const auto s = p.stats();
+  if (s.misses != o.max || s.open != o.max) {
+    std::fprintf(stderr, "connpool-bench: pool misbehaved (misses=%llu open=%zu)\n",
+                 static_cast<unsigned long long>(s.misses), s.open);
+    return 1;
+  }
+  return 0;
+}
