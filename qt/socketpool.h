@@ -1,0 +1,204 @@
+// SocketPool: a pool of QTcpSocket (or QSslSocket) connections to one host
+// and port, usable from any thread, over the pure connpool::pool.
+#pragma once
+
+#include "socketlease.h"
+#include "socketpoolstats.h"
+
+#include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qobject.h>
+#include <QtNetwork/qabstractsocket.h>
+#include <QtNetwork/qsslcertificate.h>
+#include <QtNetwork/qsslconfiguration.h>
+#include <QtNetwork/qsslerror.h>
+#include <QtQmlIntegration/qqmlintegration.h>
+
+#include <functional>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace connpool::qt {
+
+class SocketPoolPrivate;
+
+/// Threading rules:
+///  - The SocketPool object lives in one thread (usually the GUI thread):
+///    its properties, setters and signals belong there; stats signals are
+///    always emitted there.
+///  - acquire() may be called from any thread; the socket it returns is owned
+///    by the calling thread (created there, or pulled there from no thread).
+///    It blocks: in the GUI thread use acquireAsync().
+///  - A leased socket is used by its thread only; returning it pushes it to
+///    no thread, so no two threads ever touch it at once.
+///  - Settings are read when the pool starts (first acquire); changing them
+///    later has no effect (a warning says so), except statsInterval.
+///  - Destruction stops the maintenance thread (quit + wait), cancels pending
+///    async acquires and closes idle sockets. Outstanding leases stay valid;
+///    their sockets are closed when returned. It may wait for a connect or a
+///    ping in flight, each bounded by its timeout.
+class SocketPool : public QObject {
+  Q_OBJECT
+  QML_ELEMENT
+
+  // Settings (milliseconds; 0 = off).
+  Q_PROPERTY(QString host READ host WRITE setHost NOTIFY settingsChanged)
+  Q_PROPERTY(int port READ port WRITE setPort NOTIFY settingsChanged)
+  Q_PROPERTY(int maxSize READ maxSize WRITE setMaxSize NOTIFY settingsChanged)
+  Q_PROPERTY(int maxIdle READ maxIdle WRITE setMaxIdle NOTIFY settingsChanged)
+  Q_PROPERTY(int maxIdleTime READ maxIdleTime WRITE setMaxIdleTime NOTIFY settingsChanged)
+  Q_PROPERTY(int maxAge READ maxAge WRITE setMaxAge NOTIFY settingsChanged)
+  Q_PROPERTY(int healthCheckInterval READ healthCheckInterval WRITE setHealthCheckInterval NOTIFY settingsChanged)
+  Q_PROPERTY(int healthCheckTimeout READ healthCheckTimeout WRITE setHealthCheckTimeout NOTIFY settingsChanged)
+  Q_PROPERTY(int connectTimeout READ connectTimeout WRITE setConnectTimeout NOTIFY settingsChanged)
+  Q_PROPERTY(bool tlsEnabled READ isTlsEnabled WRITE setTlsEnabled NOTIFY settingsChanged)
+  Q_PROPERTY(QString peerVerifyName READ peerVerifyName WRITE setPeerVerifyName NOTIFY settingsChanged)
+  Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY statsIntervalChanged)
+  Q_PROPERTY(bool started READ isStarted NOTIFY startedChanged)
+
+  // Statistics: the last published snapshot (see statsChanged).
+  Q_PROPERTY(int openCount READ openCount NOTIFY openCountChanged)
+  Q_PROPERTY(int idleCount READ idleCount NOTIFY idleCountChanged)
+  Q_PROPERTY(int activeCount READ activeCount NOTIFY activeCountChanged)
+  Q_PROPERTY(int waitingCount READ waitingCount NOTIFY waitingCountChanged)
+  Q_PROPERTY(quint64 gets READ gets NOTIFY getsChanged)
+  Q_PROPERTY(quint64 puts READ puts NOTIFY putsChanged)
+  Q_PROPERTY(quint64 discards READ discards NOTIFY discardsChanged)
+  Q_PROPERTY(quint64 hits READ hits NOTIFY hitsChanged)
+  Q_PROPERTY(quint64 misses READ misses NOTIFY missesChanged)
+  Q_PROPERTY(quint64 waits READ waits NOTIFY waitsChanged)
+  Q_PROPERTY(quint64 timeouts READ timeouts NOTIFY timeoutsChanged)
+  Q_PROPERTY(quint64 pingFailures READ pingFailures NOTIFY pingFailuresChanged)
+  Q_PROPERTY(quint64 idleClosed READ idleClosed NOTIFY idleClosedChanged)
+  Q_PROPERTY(quint64 ageClosed READ ageClosed NOTIFY ageClosedChanged)
+  Q_PROPERTY(quint64 factoryFailures READ factoryFailures NOTIFY factoryFailuresChanged)
+  Q_PROPERTY(quint64 closeTimeouts READ closeTimeouts NOTIFY closeTimeoutsChanged)
+  Q_PROPERTY(quint64 maxActive READ maxActive NOTIFY maxActiveChanged)
+  Q_PROPERTY(connpool::qt::SocketPoolStats publishedStats READ publishedStats NOTIFY statsChanged)
+
+public:
+  /// Called with the socket owned by the calling thread; false means broken.
+  using PingFunction = std::function<bool(QTcpSocket &socket, QDeadlineTimer deadline)>;
+  /// Receives the lease (valid, or carrying the error) in the receiver's thread.
+  using AcquireCallback = std::function<void(SocketLease lease)>;
+
+  explicit SocketPool(QObject *parent = nullptr);
+  SocketPool(const QString &host, quint16 port, QObject *parent = nullptr);
+  ~SocketPool() override;
+
+  QString host() const;
+  void setHost(const QString &host);
+  int port() const;
+  void setPort(int port);
+  /// Connections open at once, leased or idle (default 4).
+  int maxSize() const;
+  void setMaxSize(int maxSize);
+  /// Idle connections kept; -1 (default) means maxSize.
+  int maxIdle() const;
+  void setMaxIdle(int maxIdle);
+  int maxIdleTime() const;
+  void setMaxIdleTime(int msecs);
+  int maxAge() const;
+  void setMaxAge(int msecs);
+  /// How often idle sockets are probed on the maintenance thread.
+  int healthCheckInterval() const;
+  void setHealthCheckInterval(int msecs);
+  /// Deadline handed to one ping (0: none).
+  int healthCheckTimeout() const;
+  void setHealthCheckTimeout(int msecs);
+  /// Bounds one connect (and TLS handshake); default 5000.
+  int connectTimeout() const;
+  void setConnectTimeout(int msecs);
+
+  bool isTlsEnabled() const;
+  void setTlsEnabled(bool enabled);
+  /// The TLS settings; the default configuration verifies the peer.
+  QSslConfiguration sslConfiguration() const;
+  void setSslConfiguration(const QSslConfiguration &configuration);
+  /// Shorthand: trust exactly these CA certificates.
+  void setCaCertificates(const QList<QSslCertificate> &certificates);
+  /// The name the peer's certificate must carry; empty means host.
+  QString peerVerifyName() const;
+  void setPeerVerifyName(const QString &name);
+  /// An application-level check run after the built-in one (on acquire and
+  /// in health checks), e.g. a protocol round trip.
+  void setPingFunction(PingFunction ping);
+
+  /// Minimum time between two statsChanged emissions (default 100 ms).
+  int statsInterval() const;
+  void setStatsInterval(int msecs);
+  bool isStarted() const;
+
+  /// Blocks until a socket is ready or `deadline` passes. For worker
+  /// threads; the socket is owned by the calling thread.
+  SocketLease acquire(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+
+  /// Never blocks: waits and connects on a helper thread, then calls
+  /// `callback` in `receiver`'s thread, which must be the calling thread,
+  /// with the socket owned by it. Destroying `receiver` first cancels the
+  /// request; a lease already on its way is returned to the pool.
+  void acquireAsync(QObject *receiver, AcquireCallback callback,
+                    QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+
+  /// A fresh snapshot (thread-safe).
+  Q_INVOKABLE connpool::qt::SocketPoolStats stats() const;
+  /// The snapshot last sent with statsChanged.
+  SocketPoolStats publishedStats() const;
+
+  int openCount() const;
+  int idleCount() const;
+  int activeCount() const;
+  int waitingCount() const;
+  quint64 gets() const;
+  quint64 puts() const;
+  quint64 discards() const;
+  quint64 hits() const;
+  quint64 misses() const;
+  quint64 waits() const;
+  quint64 timeouts() const;
+  quint64 pingFailures() const;
+  quint64 idleClosed() const;
+  quint64 ageClosed() const;
+  quint64 factoryFailures() const;
+  quint64 closeTimeouts() const;
+  quint64 maxActive() const;
+
+Q_SIGNALS:
+  void settingsChanged();
+  void statsIntervalChanged();
+  void startedChanged();
+
+  /// At most once per statsInterval, only when something changed, in this
+  /// object's thread; the per-property signals come just before it.
+  void statsChanged(const connpool::qt::SocketPoolStats &stats);
+  void openCountChanged(int value);
+  void idleCountChanged(int value);
+  void activeCountChanged(int value);
+  void waitingCountChanged(int value);
+  void getsChanged(quint64 value);
+  void putsChanged(quint64 value);
+  void discardsChanged(quint64 value);
+  void hitsChanged(quint64 value);
+  void missesChanged(quint64 value);
+  void waitsChanged(quint64 value);
+  void timeoutsChanged(quint64 value);
+  void pingFailuresChanged(quint64 value);
+  void idleClosedChanged(quint64 value);
+  void ageClosedChanged(quint64 value);
+  void factoryFailuresChanged(quint64 value);
+  void closeTimeoutsChanged(quint64 value);
+  void maxActiveChanged(quint64 value);
+
+  /// A connect failed (emitted in this object's thread).
+  void connectFailed(QAbstractSocket::SocketError error, const QString &errorString);
+  /// A TLS handshake failed on these errors; the socket was not used.
+  void sslErrors(const QList<QSslError> &errors);
+
+private:
+  friend class SocketPoolPrivate;
+  std::unique_ptr<SocketPoolPrivate> d;
+};
+
+} // namespace connpool::qt

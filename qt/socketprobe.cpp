@@ -1,0 +1,130 @@
+#include "socketprobe_p.h"
+
+#include <QtCore/qthread.h>
+#include <QtNetwork/qsslsocket.h>
+#include <QtNetwork/qtcpsocket.h>
+
+#include <algorithm>
+#include <climits>
+
+#if defined(Q_OS_UNIX)
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/types.h>
+#endif
+
+namespace connpool::qt::detail {
+
+namespace {
+
+// waitFor*() takes int milliseconds, -1 meaning forever.
+int waitMsecs(QDeadlineTimer deadline) {
+  if (deadline.isForever()) return -1;
+  return static_cast<int>(std::clamp<qint64>(deadline.remainingTime(), 0, INT_MAX));
+}
+
+[[noreturn]] void throwFailure(QTcpSocket &socket) {
+  QList<QSslError> tlsErrors;
+  if (auto *ssl = qobject_cast<QSslSocket *>(&socket)) tlsErrors = ssl->sslHandshakeErrors();
+  QString message = socket.errorString();
+  if (socket.error() == QAbstractSocket::SocketTimeoutError)
+    message = QStringLiteral("connect timed out: %1").arg(message);
+  throw ConnectFailure(socket.error(), std::move(message), std::move(tlsErrors));
+}
+
+enum class KernelState { Quiet, Data, Closed, Unknown };
+
+// What the kernel holds for the socket, read without consuming anything and
+// without touching the QObject: so it is safe on a socket no thread owns.
+KernelState peekKernel(const QTcpSocket &socket) {
+#if defined(Q_OS_UNIX)
+  const qintptr fd = socket.socketDescriptor();
+  if (fd < 0) return KernelState::Closed;
+  char byte = 0;
+  ssize_t n = 0;
+  do {
+    n = ::recv(static_cast<int>(fd), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) return KernelState::Data;
+  if (n == 0) return KernelState::Closed; // EOF: the peer closed or half-closed
+  return errno == EAGAIN || errno == EWOULDBLOCK ? KernelState::Quiet : KernelState::Closed; // ECONNRESET, ...
+#else
+  Q_UNUSED(socket);
+  return KernelState::Unknown;
+#endif
+}
+
+} // namespace
+
+void SocketDeleter::operator()(QTcpSocket *socket) const noexcept {
+  if (!socket) return;
+  QThread *const here = QThread::currentThread();
+  if (!socket->thread()) socket->moveToThread(here);
+  if (socket->thread() == here) {
+    delete socket; // aborts the connection
+    return;
+  }
+  socket->deleteLater();
+}
+
+SocketPtr connectSocket(const ConnectOptions &options, QDeadlineTimer deadline) {
+  const int wait = waitMsecs(deadline);
+  if (wait == 0) throw ConnectFailure(QAbstractSocket::SocketTimeoutError, QStringLiteral("connect timed out"));
+  if (options.tls) {
+    auto *ssl = new QSslSocket;
+    SocketPtr socket(ssl);
+    ssl->setSslConfiguration(options.sslConfiguration);
+    if (!options.peerVerifyName.isEmpty()) ssl->setPeerVerifyName(options.peerVerifyName);
+    // Peer verification stays as configured (on by default): sslErrors()
+    // aborts the handshake and is reported, never ignored here.
+    ssl->connectToHostEncrypted(options.host, options.port);
+    if (!ssl->waitForEncrypted(wait)) throwFailure(*ssl);
+    return socket;
+  }
+  SocketPtr socket(new QTcpSocket);
+  socket->connectToHost(options.host, options.port);
+  if (!socket->waitForConnected(wait)) throwFailure(*socket);
+  return socket;
+}
+
+bool probeIdleSocket(QTcpSocket &socket, const PingFunction &ping, QDeadlineTimer deadline) {
+  if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
+  const bool tls = qobject_cast<QSslSocket *>(&socket) != nullptr;
+  switch (peekKernel(socket)) {
+  case KernelState::Closed: return false;
+  case KernelState::Quiet: break;
+  case KernelState::Data:
+    // Unsolicited bytes on an idle plain socket: the stream is out of step.
+    if (!tls) return false;
+    // TLS: may be records with no application data (session tickets, a
+    // close_notify); let QSslSocket consume them, in this thread.
+    [[fallthrough]];
+  case KernelState::Unknown: {
+    ScopedThreadAffinity owned(socket);
+    socket.waitForReadyRead(0);
+    if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
+    break;
+  }
+  }
+  if (!ping) return true;
+  ScopedThreadAffinity owned(socket);
+  return ping(socket, deadline);
+}
+
+bool isReusable(QTcpSocket &socket) {
+  if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
+  if (auto *ssl = qobject_cast<QSslSocket *>(&socket); ssl && !ssl->isEncrypted()) return false;
+  if (socket.bytesToWrite() > 0) socket.flush();
+  return socket.bytesToWrite() == 0;
+}
+
+ScopedThreadAffinity::ScopedThreadAffinity(QObject &object) : object_(object), pulled_(object.thread() == nullptr) {
+  // Only an object with no thread affinity may be pulled into this thread.
+  if (pulled_) object_.moveToThread(QThread::currentThread());
+}
+
+ScopedThreadAffinity::~ScopedThreadAffinity() {
+  if (pulled_) object_.moveToThread(nullptr);
+}
+
+} // namespace connpool::qt::detail

@@ -1,0 +1,86 @@
+// Private: what the pool does to one socket (connect, probe, close), in plain
+// Qt. Knows nothing of connpool; socketpool.cpp wires these into the pure
+// pool's factory, ping and close.
+#pragma once
+
+#include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qlist.h>
+#include <QtCore/qstring.h>
+#include <QtNetwork/qabstractsocket.h>
+#include <QtNetwork/qsslconfiguration.h>
+#include <QtNetwork/qsslerror.h>
+
+#include <exception>
+#include <functional>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QObject;
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace connpool::qt::detail {
+
+/// Deletes a socket in the only thread allowed to: it pulls a socket with no
+/// thread affinity into the calling thread first, and leaves one that another
+/// thread owns to that thread (deleteLater).
+struct SocketDeleter {
+  void operator()(QTcpSocket *socket) const noexcept;
+};
+using SocketPtr = std::unique_ptr<QTcpSocket, SocketDeleter>;
+
+/// Why connectSocket() failed; thrown through the pure pool's factory.
+class ConnectFailure : public std::exception {
+public:
+  ConnectFailure(QAbstractSocket::SocketError error, QString message, QList<QSslError> sslErrors = {})
+      : error(error), message(std::move(message)), sslErrors(std::move(sslErrors)) {}
+  const char *what() const noexcept override { return "connpool::qt: connect failed"; }
+
+  QAbstractSocket::SocketError error;
+  QString message;
+  QList<QSslError> sslErrors;
+};
+
+struct ConnectOptions {
+  QString host;
+  quint16 port = 0;
+  bool tls = false;
+  QSslConfiguration sslConfiguration;
+  QString peerVerifyName; ///< empty: the host name
+};
+
+/// A socket created in the calling thread (so owned by it), connected, and
+/// for TLS encrypted with the peer verified, before `deadline`. Throws
+/// ConnectFailure.
+SocketPtr connectSocket(const ConnectOptions &options, QDeadlineTimer deadline);
+
+/// Application-level check, run with the socket owned by the calling thread.
+using PingFunction = std::function<bool(QTcpSocket &socket, QDeadlineTimer deadline)>;
+
+/// Whether an idle socket is still usable: connected, nothing unread, and the
+/// kernel shows no EOF (peer closed or half-closed), reset or unsolicited
+/// data; then `ping`, when set. Never blocks longer than `ping` does. The
+/// socket must not be owned by another thread; it leaves with the affinity
+/// it came with.
+bool probeIdleSocket(QTcpSocket &socket, const PingFunction &ping, QDeadlineTimer deadline);
+
+/// Whether a socket handed back by its borrower can go back to the pool:
+/// connected, encrypted when TLS, no unread input, no unsent output.
+bool isReusable(QTcpSocket &socket);
+
+/// While alive, an object with no thread affinity is owned by the calling
+/// thread (pulled); it is pushed back to no thread on destruction. Objects
+/// with affinity are left alone.
+class ScopedThreadAffinity {
+public:
+  explicit ScopedThreadAffinity(QObject &object);
+  ScopedThreadAffinity(const ScopedThreadAffinity &) = delete;
+  ScopedThreadAffinity &operator=(const ScopedThreadAffinity &) = delete;
+  ~ScopedThreadAffinity();
+
+private:
+  QObject &object_;
+  bool pulled_;
+};
+
+} // namespace connpool::qt::detail
