@@ -1,0 +1,132 @@
+// Model-based randomized test: seeded random sequences of operations (get with
+// and without deadlines and stop requests, waits ended by cancel/put/discard/
+// close, put, discard, double put, foreign leases, clock advances, maintain(),
+// factory/ping/close faults, close with and without leases, destruction with
+// leases out) run on a real pool and on the reference model in
+// support/pool_model.h; after every step the result, the connection handed
+// out, every metric and the set of closed connections must agree.
+//
+// CONNPOOL_MODEL_STEPS (default 1,000,000) sets the total steps, spread over
+// seeds of 2,000 steps; CONNPOOL_MODEL_SEED (default 1) the first seed. A
+// failure prints the seed, the config and the shortest failing sequence the
+// shrinker found.
+#include <QTest>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+import connpool;
+#include "support/pool_model.h"
+
+namespace {
+
+std::uint64_t env_number(const char *name, std::uint64_t fallback) {
+  const char *v = std::getenv(name);
+  return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+std::optional<pool_model::runner::failure> run_once(std::uint32_t seed, const std::vector<pool_model::op> &ops,
+                                                    pool_model::totals *figures = nullptr) {
+  pool_model::runner r(seed);
+  auto f = r.run(ops);
+  if (figures) *figures += r.figures();
+  return f;
+}
+
+std::string report(std::uint32_t seed, const std::vector<pool_model::op> &ops, std::size_t original) {
+  std::string s = "seed " + std::to_string(seed) + " (" + pool_model::settings::from_seed(seed).describe() +
+                  "): shrunk from " + std::to_string(original) + " to " + std::to_string(ops.size()) + " steps:\n";
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    s += "  " + std::to_string(i) + ": " + pool_model::describe(ops[i]) + "\n";
+  if (auto f = run_once(seed, ops)) s += "fails at step " + std::to_string(f->step) + ": " + f->what;
+  return s;
+}
+
+} // namespace
+
+class tst_PoolModel : public QObject {
+  Q_OBJECT
+private slots:
+  void randomOperationSequencesAgreeWithTheReferenceModelInEveryResultMetricAndClose() {
+    const std::uint64_t total = env_number("CONNPOOL_MODEL_STEPS", 1'000'000);
+    const auto first = static_cast<std::uint32_t>(env_number("CONNPOOL_MODEL_SEED", 1));
+    constexpr std::size_t per_seed = 2000;
+    const auto start = std::chrono::steady_clock::now();
+    pool_model::totals figures;
+    std::uint32_t seed = first;
+    for (std::uint64_t done = 0; done < total; done += per_seed, ++seed) {
+      const auto ops =
+          pool_model::generate(seed, static_cast<std::size_t>(std::min<std::uint64_t>(per_seed, total - done)));
+      if (auto f = run_once(seed, ops, &figures)) {
+        std::vector<pool_model::op> prefix(
+            ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(std::min(f->step + 1, ops.size())));
+        const auto shrunk = pool_model::shrink(
+            prefix, [seed](const std::vector<pool_model::op> &c) { return run_once(seed, c).has_value(); });
+        const std::string msg =
+            "step " + std::to_string(f->step) + ": " + f->what + "\n" + report(seed, shrunk, prefix.size());
+        QFAIL(msg.c_str());
+      }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    qInfo("model: %llu steps, seeds %u..%u, %llu pools, %.1f s", static_cast<unsigned long long>(figures.steps), first,
+          seed - 1, static_cast<unsigned long long>(figures.pools), secs);
+    qInfo("model: gets=%llu hits=%llu misses=%llu waits=%llu timeouts=%llu cancellations=%llu puts=%llu "
+          "discards=%llu invalid_returns=%llu",
+          static_cast<unsigned long long>(figures.gets), static_cast<unsigned long long>(figures.hits),
+          static_cast<unsigned long long>(figures.misses), static_cast<unsigned long long>(figures.waits),
+          static_cast<unsigned long long>(figures.timeouts), static_cast<unsigned long long>(figures.cancellations),
+          static_cast<unsigned long long>(figures.puts), static_cast<unsigned long long>(figures.discards),
+          static_cast<unsigned long long>(figures.invalid_returns));
+    qInfo("model: faults_injected=%llu factory_failures=%llu ping_failures=%llu close_errors=%llu idle_closed=%llu "
+          "age_closed=%llu close_timeouts=%llu created=%llu closed=%llu",
+          static_cast<unsigned long long>(figures.faults_injected),
+          static_cast<unsigned long long>(figures.factory_failures),
+          static_cast<unsigned long long>(figures.ping_failures), static_cast<unsigned long long>(figures.close_errors),
+          static_cast<unsigned long long>(figures.idle_closed), static_cast<unsigned long long>(figures.age_closed),
+          static_cast<unsigned long long>(figures.close_timeouts), static_cast<unsigned long long>(figures.created),
+          static_cast<unsigned long long>(figures.closed));
+    QCOMPARE(figures.steps, total);
+    QCOMPARE(figures.created, figures.closed);
+    // Every path was exercised, not just the easy ones.
+    QVERIFY(figures.waits > 0 && figures.timeouts > 0 && figures.cancellations > 0 && figures.factory_failures > 0);
+    QVERIFY(figures.ping_failures > 0 && figures.idle_closed > 0 && figures.age_closed > 0 && figures.close_errors > 0);
+    QVERIFY(figures.close_timeouts > 0 && figures.invalid_returns > 0 && figures.pools > figures.runs);
+  }
+
+  void sameSeedReplaysTheSameSequenceWithTheSameOutcome() {
+    const auto ops = pool_model::generate(7, 3000);
+    pool_model::totals a, b;
+    QVERIFY(!run_once(7, ops, &a));
+    QVERIFY(!run_once(7, ops, &b));
+    QCOMPARE(a.gets, b.gets);
+    QCOMPARE(a.hits, b.hits);
+    QCOMPARE(a.created, b.created);
+    QCOMPARE(a.faults_injected, b.faults_injected);
+  }
+
+  void shrinkerReducesAFailingSequenceToTheOpsThatMatter() {
+    // A stand-in failure: "a destroy after two faults". The shrinker must keep
+    // exactly three operations in order.
+    auto ops = pool_model::generate(11, 400);
+    auto fails = [](const std::vector<pool_model::op> &c) {
+      int faults = 0;
+      for (const auto &o : c) {
+        if (o.k == pool_model::kind::fault) ++faults;
+        if (o.k == pool_model::kind::destroy && faults >= 2) return true;
+      }
+      return false;
+    };
+    ops.push_back({pool_model::kind::fault});
+    ops.push_back({pool_model::kind::fault});
+    ops.push_back({pool_model::kind::destroy});
+    QVERIFY(fails(ops));
+    const auto shrunk = pool_model::shrink(ops, fails);
+    QCOMPARE(shrunk.size(), std::size_t(3));
+    QVERIFY(fails(shrunk));
+  }
+};
+
+QTEST_GUILESS_MAIN(tst_PoolModel)
+#include "tst_pool_model.moc"
