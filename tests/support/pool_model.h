@@ -207,7 +207,7 @@ struct totals {
 /// mismatch, not a hung test.
 class helper {
 public:
-  explicit helper(std::stop_source hang) : hang_(std::move(hang)) {
+  helper() {
     thread_ = std::jthread([this](std::stop_token st) { loop(st); });
   }
   helper(const helper &) = delete;
@@ -215,6 +215,19 @@ public:
   ~helper() {
     thread_.request_stop();
     thread_.join();
+  }
+  /// One per process, shared by every run (threads are costly to start under
+  /// the sanitizers, and the fuzzer runs thousands of inputs a second).
+  static helper &shared() {
+    static helper h;
+    return h;
+  }
+  /// The stop source of the run being watched for hangs.
+  void watch(std::stop_source hang) {
+    std::lock_guard lk(mu_);
+    hang_ = std::move(hang);
+    hung_ = false;
+    beat();
   }
 
   void arm(std::function<bool()> when, std::function<void()> action) {
@@ -271,13 +284,13 @@ private:
         last_change = now;
       } else if (now - last_change > 10s && !hung_) {
         hung_ = true;
-        hang_.request_stop();
+        hang_.request_stop(); // guarded by mu_, held here
       }
     }
   }
 
-  std::stop_source hang_;
   std::mutex mu_;
+  std::stop_source hang_; // guarded by mu_
   std::condition_variable_any cv_;
   std::function<bool()> when_;                      // guarded by mu_
   std::function<void()> action_;                    // guarded by mu_
@@ -303,7 +316,8 @@ public:
 
   /// Runs `ops` on a fresh pool; the first disagreement or broken invariant.
   std::optional<failure> run(const std::vector<op> &ops) {
-    helper_ = std::make_unique<helper>(hang_);
+    helper_ = &helper::shared();
+    helper_->watch(hang_);
     start_pool(first_seed_);
     std::size_t step = 0;
     for (; step < ops.size(); ++step) {
@@ -322,7 +336,6 @@ public:
       if (error_.empty()) check_step(/*pool_alive=*/false);
       if (error_.empty()) check_all_closed_once();
     }
-    helper_.reset();
     ++t_.runs;
     if (error_.empty()) return std::nullopt;
     return failure{step, error_};
@@ -1165,7 +1178,7 @@ private:
   const std::uint32_t first_seed_;
   connpool::manual_clock clock_;
   std::stop_source hang_;
-  std::unique_ptr<helper> helper_;
+  helper *helper_ = nullptr;
 
   std::mutex mu_;
   int made_ = 0;                        // guarded by mu_
