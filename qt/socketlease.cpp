@@ -9,9 +9,9 @@ namespace connpool::qt {
 
 SocketLease::SocketLease() noexcept = default;
 SocketLease::SocketLease(std::unique_ptr<SocketLeasePrivate> d) noexcept : d(std::move(d)) {}
-SocketLease::SocketLease(SocketLease &&other) noexcept = default;
+SocketLease::SocketLease(SocketLease&& other) noexcept = default;
 
-SocketLease &SocketLease::operator=(SocketLease &&other) noexcept {
+SocketLease& SocketLease::operator=(SocketLease&& other) noexcept {
   if (this != &other) {
     release();
     d = std::move(other.d);
@@ -22,8 +22,8 @@ SocketLease &SocketLease::operator=(SocketLease &&other) noexcept {
 SocketLease::~SocketLease() { release(); }
 
 bool SocketLease::isValid() const noexcept { return socket() != nullptr; }
-QTcpSocket *SocketLease::socket() const noexcept { return d ? d->socket() : nullptr; }
-QSslSocket *SocketLease::sslSocket() const noexcept { return qobject_cast<QSslSocket *>(socket()); }
+QTcpSocket* SocketLease::socket() const noexcept { return d ? d->socket() : nullptr; }
+QSslSocket* SocketLease::sslSocket() const noexcept { return qobject_cast<QSslSocket*>(socket()); }
 
 void SocketLease::release() {
   if (d) d->release();

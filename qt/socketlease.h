@@ -39,19 +39,19 @@ public:
 
   SocketLease() noexcept;
   explicit SocketLease(std::unique_ptr<SocketLeasePrivate> d) noexcept;
-  SocketLease(SocketLease &&other) noexcept;
-  SocketLease &operator=(SocketLease &&other) noexcept;
-  SocketLease(const SocketLease &) = delete;
-  SocketLease &operator=(const SocketLease &) = delete;
+  SocketLease(SocketLease&& other) noexcept;
+  SocketLease& operator=(SocketLease&& other) noexcept;
+  SocketLease(const SocketLease&) = delete;
+  SocketLease& operator=(const SocketLease&) = delete;
   ~SocketLease();
 
   [[nodiscard]] bool isValid() const noexcept;
   explicit operator bool() const noexcept { return isValid(); }
 
   /// The leased socket (a QSslSocket when the pool uses TLS); null when invalid.
-  [[nodiscard]] QTcpSocket *socket() const noexcept;
-  [[nodiscard]] QSslSocket *sslSocket() const noexcept;
-  QTcpSocket *operator->() const noexcept { return socket(); }
+  [[nodiscard]] QTcpSocket* socket() const noexcept;
+  [[nodiscard]] QSslSocket* sslSocket() const noexcept;
+  QTcpSocket* operator->() const noexcept { return socket(); }
 
   /// Returns the socket to the pool now; the lease becomes invalid.
   void release();

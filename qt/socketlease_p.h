@@ -13,11 +13,11 @@ public:
   SocketLeasePrivate(SocketLease::Error e, QAbstractSocket::SocketError se, QString message,
                      QList<QSslError> tlsErrors = {})
       : error(e), socketError(se), errorString(std::move(message)), sslErrors(std::move(tlsErrors)) {}
-  SocketLeasePrivate(const SocketLeasePrivate &) = delete;
-  SocketLeasePrivate &operator=(const SocketLeasePrivate &) = delete;
+  SocketLeasePrivate(const SocketLeasePrivate&) = delete;
+  SocketLeasePrivate& operator=(const SocketLeasePrivate&) = delete;
   virtual ~SocketLeasePrivate() = default;
 
-  virtual QTcpSocket *socket() const noexcept { return nullptr; }
+  virtual QTcpSocket* socket() const noexcept { return nullptr; }
   virtual void release() {}
   virtual void discard() {}
 

@@ -14,6 +14,7 @@
 #include <QtNetwork/qtcpsocket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -60,7 +61,7 @@ struct Engine {
   std::unique_ptr<connpool::pool<SocketHolder>> pool;
 };
 
-QDeadlineTimer toDeadline(const connpool::context &ctx) {
+QDeadlineTimer toDeadline(const connpool::context& ctx) {
   if (!ctx.deadline()) return QDeadlineTimer(QDeadlineTimer::Forever);
   return QDeadlineTimer(*ctx.deadline(), Qt::PreciseTimer);
 }
@@ -75,7 +76,7 @@ connpool::duration msecs(int value) { return milliseconds(std::max(value, 0)); }
 
 connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s) {
   connpool::config<SocketHolder> cfg;
-  cfg.factory = [s](const connpool::context &ctx) {
+  cfg.factory = [s](const connpool::context& ctx) {
     detail::ConnectOptions options{s->host, s->port, s->tls, s->sslConfiguration, s->peerVerifyName};
     const QDeadlineTimer limit = s->connectTimeout > 0 ? QDeadlineTimer(s->connectTimeout, Qt::PreciseTimer)
                                                        : QDeadlineTimer(QDeadlineTimer::Forever);
@@ -83,7 +84,7 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s) {
   };
   // Always set: ping-on-get catches a socket that died while idle, whatever
   // the health-check interval.
-  cfg.ping = [s](SocketHolder &h, const connpool::context &ctx) {
+  cfg.ping = [s](SocketHolder& h, const connpool::context& ctx) {
     return h.socket && detail::probeIdleSocket(*h.socket, s->ping, toDeadline(ctx));
   };
   cfg.max_size = s->maxSize > 0 ? static_cast<std::size_t>(s->maxSize) : 0;
@@ -96,7 +97,7 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s) {
   return cfg;
 }
 
-SocketPoolStats toStats(const connpool::metrics &m) {
+SocketPoolStats toStats(const connpool::metrics& m) {
   SocketPoolStats s;
   s.openCount = static_cast<int>(m.open);
   s.idleCount = static_cast<int>(m.idle);
@@ -136,11 +137,11 @@ public:
       : engine_(std::move(engine)), lease_(std::move(lease)) {}
   ~PooledLease() override { release(); }
 
-  QTcpSocket *socket() const noexcept override { return lease_ ? lease_->socket.get() : nullptr; }
+  QTcpSocket* socket() const noexcept override { return lease_ ? lease_->socket.get() : nullptr; }
 
   void release() override {
     if (!lease_) return;
-    QTcpSocket &s = *lease_->socket;
+    QTcpSocket& s = *lease_->socket;
     if (!ownedByThisThread(s)) {
       qWarning("connpool::qt::SocketLease: returned outside its socket's thread; the socket is closed, not pooled");
       discard();
@@ -166,7 +167,7 @@ public:
   }
 
 private:
-  static bool ownedByThisThread(const QTcpSocket &s) { return !s.thread() || s.thread() == QThread::currentThread(); }
+  static bool ownedByThisThread(const QTcpSocket& s) { return !s.thread() || s.thread() == QThread::currentThread(); }
 
   std::shared_ptr<Engine> engine_;
   connpool::lease<SocketHolder> lease_;
@@ -175,7 +176,7 @@ private:
 /// One acquireAsync() in flight, shared by the helper thread and the relay.
 struct AsyncAcquire {
   std::mutex mutex;
-  QObject *relay = nullptr; // guarded by mutex; null once the relay is gone
+  QObject* relay = nullptr; // guarded by mutex; null once the relay is gone
   std::stop_source stop;    // cancels the pool wait when the relay goes
 
   // Helper thread: post the lease to the relay, or, when it is gone, return
@@ -217,16 +218,22 @@ void AsyncAcquire::deliver(SocketLease lease) {
 /// and receives the result there.
 class AcquireRelay final : public QObject {
 public:
-  AcquireRelay(std::shared_ptr<AsyncAcquire> op, SocketPool::AcquireCallback callback, QObject *receiver)
+  AcquireRelay(std::shared_ptr<AsyncAcquire> op, SocketPool::AcquireCallback callback, QObject* receiver)
       : QObject(receiver), op_(std::move(op)), callback_(std::move(callback)) {}
   ~AcquireRelay() override { op_->detach(); }
 
 protected:
-  void customEvent(QEvent *event) override {
+  void customEvent(QEvent* event) override {
+    {
+      // The helper thread built and posted the event under this mutex: taking
+      // it orders all of that before what follows in a way ThreadSanitizer
+      // can see (Qt's own event-queue lock is invisible to it).
+      std::lock_guard lk(op_->mutex);
+    }
     if (event->type() != AcquireDoneEvent::eventType()) return;
-    SocketLease lease = std::move(static_cast<AcquireDoneEvent *>(event)->lease);
+    SocketLease lease = std::move(static_cast<AcquireDoneEvent*>(event)->lease);
     // Pull: from now on the receiver's thread owns the socket.
-    if (QTcpSocket *s = lease.socket(); s && !s->thread()) s->moveToThread(QThread::currentThread());
+    if (QTcpSocket* s = lease.socket(); s && !s->thread()) s->moveToThread(QThread::currentThread());
     auto callback = std::move(callback_);
     op_->detach();
     // Outlive the callback even if it destroys the receiver.
@@ -244,7 +251,7 @@ private:
 
 class SocketPoolPrivate {
 public:
-  explicit SocketPoolPrivate(SocketPool *q) : q(q), statsTimer(new QTimer(q)) {
+  explicit SocketPoolPrivate(SocketPool* q) : q(q), statsTimer(new QTimer(q)) {
     // Single shot, restarted after each tick: two publications are always at
     // least statsInterval apart, even when a tick runs late.
     statsTimer->setSingleShot(true);
@@ -257,17 +264,17 @@ public:
     statsTimer->start();
   }
 
-  std::shared_ptr<Engine> start(QString *why);
+  std::shared_ptr<Engine> start(QString* why);
   SocketLease acquire(QDeadlineTimer deadline, std::stop_token stop);
-  void reportFailure(const detail::ConnectFailure &failure);
+  void reportFailure(const detail::ConnectFailure& failure);
   void publishStats();
   void shutDown();
 
-  template <class T> T read(T Settings::*field) const {
+  template <class T> T read(T Settings::* field) const {
     std::lock_guard lk(mutex);
     return settings.*field;
   }
-  template <class T> void update(T Settings::*field, T value, const char *name) {
+  template <class T> void update(T Settings::* field, T value, const char* name) {
     {
       std::lock_guard lk(mutex);
       if (!configurableLocked(name) || settings.*field == value) return;
@@ -275,30 +282,31 @@ public:
     }
     emit q->settingsChanged();
   }
-  bool configurableLocked(const char *name) const {
+  bool configurableLocked(const char* name) const {
     if (!engine && !shuttingDown) return true;
     qWarning("connpool::qt::SocketPool: %s changed after the pool started; ignored", name);
     return false;
   }
 
-  SocketPool *const q;
+  SocketPool* const q;
 
   mutable std::mutex mutex;
-  Settings settings;                    // guarded by mutex; copied and frozen at start
-  std::shared_ptr<Engine> engine;       // guarded by mutex; set once, at start
-  std::unique_ptr<QThread> maintenance; // guarded by mutex; set at start when maintenance is needed
-  bool shuttingDown = false;            // guarded by mutex
+  Settings settings;                        // guarded by mutex; copied and frozen at start
+  std::shared_ptr<Engine> engine;           // guarded by mutex; set once, at start
+  std::unique_ptr<QThread> maintenance;     // guarded by mutex; set at start when maintenance is needed
+  std::atomic<bool> maintenanceDone{false}; // set by the maintenance thread as its last act
+  bool shuttingDown = false;                // guarded by mutex
 
   std::stop_source shutdown; // ends async waits and pending health-check pings
   QThreadPool workers;       // runs async acquires; waited for on destruction
 
   // The SocketPool's thread only:
-  QTimer *const statsTimer;
+  QTimer* const statsTimer;
   int statsIntervalMs = 100;
   SocketPoolStats published;
 };
 
-std::shared_ptr<Engine> SocketPoolPrivate::start(QString *why) {
+std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
   std::unique_lock lk(mutex);
   if (engine || shuttingDown) return engine;
   std::error_code ec;
@@ -319,15 +327,17 @@ std::shared_ptr<Engine> SocketPoolPrivate::start(QString *why) {
                started->pool->maintenance_interval() > connpool::duration::zero() ? milliseconds(1) : milliseconds(0));
   if (every > milliseconds(0)) {
     // The raw engine pointer is safe: the thread is joined before `engine` goes.
-    maintenance.reset(QThread::create([e = started.get(), every, token = shutdown.get_token()] {
-      const auto ctx = connpool::context::background().with_stop_token(token);
-      QTimer timer;
-      timer.setInterval(every);
-      QObject::connect(&timer, &QTimer::timeout, [e, &ctx] { e->pool->maintain(ctx); });
-      timer.start();
-      QEventLoop loop;
-      loop.exec(); // until quit()
-    }));
+    maintenance.reset(
+        QThread::create([e = started.get(), every, token = shutdown.get_token(), done = &maintenanceDone] {
+          const auto ctx = connpool::context::background().with_stop_token(token);
+          QTimer timer;
+          timer.setInterval(every);
+          QObject::connect(&timer, &QTimer::timeout, [e, &ctx] { e->pool->maintain(ctx); });
+          timer.start();
+          QEventLoop loop;
+          loop.exec(); // until quit()
+          done->store(true, std::memory_order_release);
+        }));
     maintenance->setObjectName(QStringLiteral("connpool maintenance"));
     maintenance->start();
   }
@@ -350,24 +360,24 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
     connpool::lease<SocketHolder> lease = e->pool->get(ctx);
     // Pull an idle socket in: from now on this (the borrowing) thread owns it.
     // A new one was created here and is owned already.
-    if (QTcpSocket &s = *lease->socket; !s.thread()) s.moveToThread(QThread::currentThread());
+    if (QTcpSocket& s = *lease->socket; !s.thread()) s.moveToThread(QThread::currentThread());
     return SocketLease(std::make_unique<PooledLease>(e, std::move(lease)));
-  } catch (const detail::ConnectFailure &failure) {
+  } catch (const detail::ConnectFailure& failure) {
     reportFailure(failure);
     return SocketLease(
         failedLease(SocketLease::Error::ConnectFailed, failure.message, failure.error, failure.sslErrors));
-  } catch (const std::system_error &x) {
+  } catch (const std::system_error& x) {
     const std::error_code code = x.code();
     SocketLease::Error error = SocketLease::Error::PoolClosed;
     if (code == connpool::errc::get_timeout) error = SocketLease::Error::Timeout;
     if (code == connpool::errc::cancelled) error = SocketLease::Error::Cancelled;
     return SocketLease(failedLease(error, QString::fromStdString(code.message())));
-  } catch (const std::exception &x) { // e.g. bad_alloc in the factory
+  } catch (const std::exception& x) { // e.g. bad_alloc in the factory
     return SocketLease(failedLease(SocketLease::Error::ConnectFailed, QString::fromUtf8(x.what())));
   }
 }
 
-void SocketPoolPrivate::reportFailure(const detail::ConnectFailure &failure) {
+void SocketPoolPrivate::reportFailure(const detail::ConnectFailure& failure) {
   // Queued even from the pool's own thread: errors, like stats, are always
   // emitted in the SocketPool's thread, after the failing call returned.
   QMetaObject::invokeMethod(
@@ -417,6 +427,9 @@ void SocketPoolPrivate::shutDown() {
   if (thread) {
     thread->quit();
     thread->wait();
+    // wait() already orders the thread's work before ours, but through Qt's
+    // futex-based lock that ThreadSanitizer cannot see; this makes it visible.
+    (void)maintenanceDone.load(std::memory_order_acquire);
   }
   workers.waitForDone();
   if (e) {
@@ -427,9 +440,9 @@ void SocketPoolPrivate::shutDown() {
   }
 }
 
-SocketPool::SocketPool(QObject *parent) : QObject(parent), d(std::make_unique<SocketPoolPrivate>(this)) {}
+SocketPool::SocketPool(QObject* parent) : QObject(parent), d(std::make_unique<SocketPoolPrivate>(this)) {}
 
-SocketPool::SocketPool(const QString &host, quint16 port, QObject *parent) : SocketPool(parent) {
+SocketPool::SocketPool(const QString& host, quint16 port, QObject* parent) : SocketPool(parent) {
   d->settings.host = host;
   d->settings.port = port;
 }
@@ -437,7 +450,7 @@ SocketPool::SocketPool(const QString &host, quint16 port, QObject *parent) : Soc
 SocketPool::~SocketPool() { d->shutDown(); }
 
 QString SocketPool::host() const { return d->read(&Settings::host); }
-void SocketPool::setHost(const QString &host) { d->update(&Settings::host, host, "host"); }
+void SocketPool::setHost(const QString& host) { d->update(&Settings::host, host, "host"); }
 int SocketPool::port() const { return d->read(&Settings::port); }
 void SocketPool::setPort(int port) {
   if (port < 0 || port > 65535) {
@@ -467,16 +480,16 @@ void SocketPool::setConnectTimeout(int msecs) { d->update(&Settings::connectTime
 bool SocketPool::isTlsEnabled() const { return d->read(&Settings::tls); }
 void SocketPool::setTlsEnabled(bool enabled) { d->update(&Settings::tls, enabled, "tlsEnabled"); }
 QSslConfiguration SocketPool::sslConfiguration() const { return d->read(&Settings::sslConfiguration); }
-void SocketPool::setSslConfiguration(const QSslConfiguration &configuration) {
+void SocketPool::setSslConfiguration(const QSslConfiguration& configuration) {
   d->update(&Settings::sslConfiguration, configuration, "sslConfiguration");
 }
-void SocketPool::setCaCertificates(const QList<QSslCertificate> &certificates) {
+void SocketPool::setCaCertificates(const QList<QSslCertificate>& certificates) {
   QSslConfiguration configuration = sslConfiguration();
   configuration.setCaCertificates(certificates);
   setSslConfiguration(configuration);
 }
 QString SocketPool::peerVerifyName() const { return d->read(&Settings::peerVerifyName); }
-void SocketPool::setPeerVerifyName(const QString &name) {
+void SocketPool::setPeerVerifyName(const QString& name) {
   d->update(&Settings::peerVerifyName, name, "peerVerifyName");
 }
 void SocketPool::setPingFunction(PingFunction ping) {
@@ -500,7 +513,7 @@ bool SocketPool::isStarted() const {
 
 SocketLease SocketPool::acquire(QDeadlineTimer deadline) { return d->acquire(deadline, {}); }
 
-void SocketPool::acquireAsync(QObject *receiver, AcquireCallback callback, QDeadlineTimer deadline) {
+void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDeadlineTimer deadline) {
   if (!receiver || !callback) {
     qWarning("connpool::qt::SocketPool::acquireAsync: needs a receiver and a callback");
     return;
@@ -517,7 +530,7 @@ void SocketPool::acquireAsync(QObject *receiver, AcquireCallback callback, QDead
     std::stop_callback cancelOnShutdown(d->shutdown.get_token(), [op] { op->stop.request_stop(); });
     SocketLease lease = d->acquire(deadline, op->stop.get_token());
     // Push: from this helper thread to no thread; the relay pulls it into the receiver's.
-    if (QTcpSocket *s = lease.socket()) s->moveToThread(nullptr);
+    if (QTcpSocket* s = lease.socket()) s->moveToThread(nullptr);
     if (!lease.isValid() && d->shutdown.stop_requested()) return; // the pool is gone: no callback
     op->deliver(std::move(lease));
   });

@@ -80,16 +80,16 @@ class SocketPool : public QObject {
 
 public:
   /// Called with the socket owned by the calling thread; false means broken.
-  using PingFunction = std::function<bool(QTcpSocket &socket, QDeadlineTimer deadline)>;
+  using PingFunction = std::function<bool(QTcpSocket& socket, QDeadlineTimer deadline)>;
   /// Receives the lease (valid, or carrying the error) in the receiver's thread.
   using AcquireCallback = std::function<void(SocketLease lease)>;
 
-  explicit SocketPool(QObject *parent = nullptr);
-  SocketPool(const QString &host, quint16 port, QObject *parent = nullptr);
+  explicit SocketPool(QObject* parent = nullptr);
+  SocketPool(const QString& host, quint16 port, QObject* parent = nullptr);
   ~SocketPool() override;
 
   QString host() const;
-  void setHost(const QString &host);
+  void setHost(const QString& host);
   int port() const;
   void setPort(int port);
   /// Connections open at once, leased or idle (default 4).
@@ -116,12 +116,12 @@ public:
   void setTlsEnabled(bool enabled);
   /// The TLS settings; the default configuration verifies the peer.
   QSslConfiguration sslConfiguration() const;
-  void setSslConfiguration(const QSslConfiguration &configuration);
+  void setSslConfiguration(const QSslConfiguration& configuration);
   /// Shorthand: trust exactly these CA certificates.
-  void setCaCertificates(const QList<QSslCertificate> &certificates);
+  void setCaCertificates(const QList<QSslCertificate>& certificates);
   /// The name the peer's certificate must carry; empty means host.
   QString peerVerifyName() const;
-  void setPeerVerifyName(const QString &name);
+  void setPeerVerifyName(const QString& name);
   /// An application-level check run after the built-in one (on acquire and
   /// in health checks), e.g. a protocol round trip.
   void setPingFunction(PingFunction ping);
@@ -139,7 +139,7 @@ public:
   /// `callback` in `receiver`'s thread, which must be the calling thread,
   /// with the socket owned by it. Destroying `receiver` first cancels the
   /// request; a lease already on its way is returned to the pool.
-  void acquireAsync(QObject *receiver, AcquireCallback callback,
+  void acquireAsync(QObject* receiver, AcquireCallback callback,
                     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
 
   /// A fresh snapshot (thread-safe).
@@ -172,7 +172,7 @@ Q_SIGNALS:
 
   /// At most once per statsInterval, only when something changed, in this
   /// object's thread; the per-property signals come just before it.
-  void statsChanged(const connpool::qt::SocketPoolStats &stats);
+  void statsChanged(const connpool::qt::SocketPoolStats& stats);
   void openCountChanged(int value);
   void idleCountChanged(int value);
   void activeCountChanged(int value);
@@ -192,9 +192,9 @@ Q_SIGNALS:
   void maxActiveChanged(quint64 value);
 
   /// A connect failed (emitted in this object's thread).
-  void connectFailed(QAbstractSocket::SocketError error, const QString &errorString);
+  void connectFailed(QAbstractSocket::SocketError error, const QString& errorString);
   /// A TLS handshake failed on these errors; the socket was not used.
-  void sslErrors(const QList<QSslError> &errors);
+  void sslErrors(const QList<QSslError>& errors);
 
 private:
   friend class SocketPoolPrivate;

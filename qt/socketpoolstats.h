@@ -61,7 +61,7 @@ public:
   quint64 closed = 0;
   quint64 closeErrors = 0;
 
-  friend bool operator==(const SocketPoolStats &, const SocketPoolStats &) = default;
+  friend bool operator==(const SocketPoolStats&, const SocketPoolStats&) = default;
 };
 
 } // namespace connpool::qt

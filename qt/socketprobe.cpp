@@ -23,9 +23,9 @@ int waitMsecs(QDeadlineTimer deadline) {
   return static_cast<int>(std::clamp<qint64>(deadline.remainingTime(), 0, INT_MAX));
 }
 
-[[noreturn]] void throwFailure(QTcpSocket &socket) {
+[[noreturn]] void throwFailure(QTcpSocket& socket) {
   QList<QSslError> tlsErrors;
-  if (auto *ssl = qobject_cast<QSslSocket *>(&socket)) tlsErrors = ssl->sslHandshakeErrors();
+  if (auto* ssl = qobject_cast<QSslSocket*>(&socket)) tlsErrors = ssl->sslHandshakeErrors();
   QString message = socket.errorString();
   if (socket.error() == QAbstractSocket::SocketTimeoutError)
     message = QStringLiteral("connect timed out: %1").arg(message);
@@ -36,7 +36,7 @@ enum class KernelState { Quiet, Data, Closed, Unknown };
 
 // What the kernel holds for the socket, read without consuming anything and
 // without touching the QObject: so it is safe on a socket no thread owns.
-KernelState peekKernel(const QTcpSocket &socket) {
+KernelState peekKernel(const QTcpSocket& socket) {
 #if defined(Q_OS_UNIX)
   const qintptr fd = socket.socketDescriptor();
   if (fd < 0) return KernelState::Closed;
@@ -56,9 +56,9 @@ KernelState peekKernel(const QTcpSocket &socket) {
 
 } // namespace
 
-void SocketDeleter::operator()(QTcpSocket *socket) const noexcept {
+void SocketDeleter::operator()(QTcpSocket* socket) const noexcept {
   if (!socket) return;
-  QThread *const here = QThread::currentThread();
+  QThread* const here = QThread::currentThread();
   if (!socket->thread()) socket->moveToThread(here);
   if (socket->thread() == here) {
     delete socket; // aborts the connection
@@ -67,11 +67,11 @@ void SocketDeleter::operator()(QTcpSocket *socket) const noexcept {
   socket->deleteLater();
 }
 
-SocketPtr connectSocket(const ConnectOptions &options, QDeadlineTimer deadline) {
+SocketPtr connectSocket(const ConnectOptions& options, QDeadlineTimer deadline) {
   const int wait = waitMsecs(deadline);
   if (wait == 0) throw ConnectFailure(QAbstractSocket::SocketTimeoutError, QStringLiteral("connect timed out"));
   if (options.tls) {
-    auto *ssl = new QSslSocket;
+    auto* ssl = new QSslSocket;
     SocketPtr socket(ssl);
     ssl->setSslConfiguration(options.sslConfiguration);
     if (!options.peerVerifyName.isEmpty()) ssl->setPeerVerifyName(options.peerVerifyName);
@@ -87,9 +87,9 @@ SocketPtr connectSocket(const ConnectOptions &options, QDeadlineTimer deadline) 
   return socket;
 }
 
-bool probeIdleSocket(QTcpSocket &socket, const PingFunction &ping, QDeadlineTimer deadline) {
+bool probeIdleSocket(QTcpSocket& socket, const PingFunction& ping, QDeadlineTimer deadline) {
   if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
-  const bool tls = qobject_cast<QSslSocket *>(&socket) != nullptr;
+  const bool tls = qobject_cast<QSslSocket*>(&socket) != nullptr;
   switch (peekKernel(socket)) {
   case KernelState::Closed: return false;
   case KernelState::Quiet: break;
@@ -111,14 +111,14 @@ bool probeIdleSocket(QTcpSocket &socket, const PingFunction &ping, QDeadlineTime
   return ping(socket, deadline);
 }
 
-bool isReusable(QTcpSocket &socket) {
+bool isReusable(QTcpSocket& socket) {
   if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
-  if (auto *ssl = qobject_cast<QSslSocket *>(&socket); ssl && !ssl->isEncrypted()) return false;
+  if (auto* ssl = qobject_cast<QSslSocket*>(&socket); ssl && !ssl->isEncrypted()) return false;
   if (socket.bytesToWrite() > 0) socket.flush();
   return socket.bytesToWrite() == 0;
 }
 
-ScopedThreadAffinity::ScopedThreadAffinity(QObject &object) : object_(object), pulled_(object.thread() == nullptr) {
+ScopedThreadAffinity::ScopedThreadAffinity(QObject& object) : object_(object), pulled_(object.thread() == nullptr) {
   // Only an object with no thread affinity may be pulled into this thread.
   if (pulled_) object_.moveToThread(QThread::currentThread());
 }

@@ -25,7 +25,7 @@ namespace connpool::qt::detail {
 /// thread affinity into the calling thread first, and leaves one that another
 /// thread owns to that thread (deleteLater).
 struct SocketDeleter {
-  void operator()(QTcpSocket *socket) const noexcept;
+  void operator()(QTcpSocket* socket) const noexcept;
 };
 using SocketPtr = std::unique_ptr<QTcpSocket, SocketDeleter>;
 
@@ -34,7 +34,7 @@ class ConnectFailure : public std::exception {
 public:
   ConnectFailure(QAbstractSocket::SocketError error, QString message, QList<QSslError> sslErrors = {})
       : error(error), message(std::move(message)), sslErrors(std::move(sslErrors)) {}
-  const char *what() const noexcept override { return "connpool::qt: connect failed"; }
+  const char* what() const noexcept override { return "connpool::qt: connect failed"; }
 
   QAbstractSocket::SocketError error;
   QString message;
@@ -52,34 +52,34 @@ struct ConnectOptions {
 /// A socket created in the calling thread (so owned by it), connected, and
 /// for TLS encrypted with the peer verified, before `deadline`. Throws
 /// ConnectFailure.
-SocketPtr connectSocket(const ConnectOptions &options, QDeadlineTimer deadline);
+SocketPtr connectSocket(const ConnectOptions& options, QDeadlineTimer deadline);
 
 /// Application-level check, run with the socket owned by the calling thread.
-using PingFunction = std::function<bool(QTcpSocket &socket, QDeadlineTimer deadline)>;
+using PingFunction = std::function<bool(QTcpSocket& socket, QDeadlineTimer deadline)>;
 
 /// Whether an idle socket is still usable: connected, nothing unread, and the
 /// kernel shows no EOF (peer closed or half-closed), reset or unsolicited
 /// data; then `ping`, when set. Never blocks longer than `ping` does. The
 /// socket must not be owned by another thread; it leaves with the affinity
 /// it came with.
-bool probeIdleSocket(QTcpSocket &socket, const PingFunction &ping, QDeadlineTimer deadline);
+bool probeIdleSocket(QTcpSocket& socket, const PingFunction& ping, QDeadlineTimer deadline);
 
 /// Whether a socket handed back by its borrower can go back to the pool:
 /// connected, encrypted when TLS, no unread input, no unsent output.
-bool isReusable(QTcpSocket &socket);
+bool isReusable(QTcpSocket& socket);
 
 /// While alive, an object with no thread affinity is owned by the calling
 /// thread (pulled); it is pushed back to no thread on destruction. Objects
 /// with affinity are left alone.
 class ScopedThreadAffinity {
 public:
-  explicit ScopedThreadAffinity(QObject &object);
-  ScopedThreadAffinity(const ScopedThreadAffinity &) = delete;
-  ScopedThreadAffinity &operator=(const ScopedThreadAffinity &) = delete;
+  explicit ScopedThreadAffinity(QObject& object);
+  ScopedThreadAffinity(const ScopedThreadAffinity&) = delete;
+  ScopedThreadAffinity& operator=(const ScopedThreadAffinity&) = delete;
   ~ScopedThreadAffinity();
 
 private:
-  QObject &object_;
+  QObject& object_;
   bool pulled_;
 };
 

@@ -8,7 +8,7 @@
 #include <QtNetwork/qtcpsocket.h>
 
 /// The blocking API: write, then waitForReadyRead until the echo is complete.
-inline bool echoBlocking(QTcpSocket &socket, const QByteArray &message, int timeoutMs = 10000) {
+inline bool echoBlocking(QTcpSocket& socket, const QByteArray& message, int timeoutMs = 10000) {
   if (socket.write(message) != message.size()) return false;
   const QDeadlineTimer deadline(timeoutMs);
   QByteArray echoed;
@@ -22,7 +22,7 @@ inline bool echoBlocking(QTcpSocket &socket, const QByteArray &message, int time
 
 /// The signal API: write, then readyRead in a local event loop of this thread
 /// (which only works when the socket's notifiers live in this thread).
-inline bool echoWithSignals(QTcpSocket &socket, const QByteArray &message, int timeoutMs = 10000) {
+inline bool echoWithSignals(QTcpSocket& socket, const QByteArray& message, int timeoutMs = 10000) {
   QEventLoop loop;
   QByteArray echoed;
   const auto connection = QObject::connect(&socket, &QIODevice::readyRead, &loop, [&] {

@@ -9,11 +9,12 @@
 
 class EchoServer final : public QTcpServer {
 public:
-  explicit EchoServer(std::optional<TlsIdentity> tls) : tls_(std::move(tls)) {}
+  EchoServer(std::optional<TlsIdentity> tls, std::atomic<int>& accepted, std::atomic<int>& live)
+      : accepted(accepted), live(live), tls_(std::move(tls)) {}
 
   // Server thread only, like every member below.
   void closeAll(bool reset, bool half) {
-    for (const QPointer<QTcpSocket> &s : std::as_const(connections_)) {
+    for (const QPointer<QTcpSocket>& s : std::as_const(connections_)) {
       if (!s) continue;
       if (half) {
         ::shutdown(static_cast<int>(s->socketDescriptor()), SHUT_WR);
@@ -35,12 +36,12 @@ public:
   }
 
   bool echoing = true;
-  std::atomic<int> accepted{0};
-  std::atomic<int> live{0};
+  std::atomic<int>& accepted;
+  std::atomic<int>& live;
 
 protected:
   void incomingConnection(qintptr fd) override {
-    QTcpSocket *s = tls_ ? new QSslSocket(this) : new QTcpSocket(this);
+    QTcpSocket* s = tls_ ? new QSslSocket(this) : new QTcpSocket(this);
     if (!s->setSocketDescriptor(fd)) {
       delete s;
       return;
@@ -58,7 +59,7 @@ protected:
     connect(s, &QAbstractSocket::errorOccurred, s, [s] {
       if (s->state() == QAbstractSocket::UnconnectedState) s->deleteLater();
     });
-    if (auto *ssl = qobject_cast<QSslSocket *>(s)) {
+    if (auto* ssl = qobject_cast<QSslSocket*>(s)) {
       ssl->setLocalCertificate(tls_->certificate);
       ssl->setPrivateKey(tls_->key);
       ssl->startServerEncryption();
@@ -70,7 +71,7 @@ private:
   QList<QPointer<QTcpSocket>> connections_;
 };
 
-TestServer::TestServer(std::optional<TlsIdentity> tls) : server_(new EchoServer(std::move(tls))) {
+TestServer::TestServer(std::optional<TlsIdentity> tls) : server_(new EchoServer(std::move(tls), accepted_, live_)) {
   thread_.setObjectName(QStringLiteral("test server"));
   server_->moveToThread(&thread_);
   QObject::connect(&thread_, &QThread::finished, server_, &QObject::deleteLater);
@@ -110,5 +111,5 @@ void TestServer::halfCloseConnections() {
 void TestServer::setEchoing(bool on) {
   inServerThread([this, on] { server_->echoing = on; });
 }
-int TestServer::accepted() const { return server_->accepted.load(); }
-int TestServer::live() const { return server_->live.load(); }
+int TestServer::accepted() const { return accepted_.load(); }
+int TestServer::live() const { return live_.load(); }

@@ -19,8 +19,8 @@ struct TlsIdentity {
 class TestServer {
 public:
   explicit TestServer(std::optional<TlsIdentity> tls = std::nullopt);
-  TestServer(const TestServer &) = delete;
-  TestServer &operator=(const TestServer &) = delete;
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
   ~TestServer();
 
   /// Listens on 127.0.0.1:`port` (0: any); the port, or 0 on failure.
@@ -42,6 +42,9 @@ public:
 private:
   template <class F> void inServerThread(F f);
 
+  // Owned here, not by the server object: the server thread deletes that.
+  std::atomic<int> accepted_{0};
+  std::atomic<int> live_{0};
   QThread thread_;
-  EchoServer *server_;
+  EchoServer* server_;
 };

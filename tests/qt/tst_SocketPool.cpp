@@ -4,7 +4,6 @@
 #include "testserver.h"
 
 #include <QtCore/qelapsedtimer.h>
-#include <QtCore/qsemaphore.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 #include <QtNetwork/qtcpsocket.h>
@@ -12,8 +11,10 @@
 #include <QtTest/qtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <vector>
 
 using connpool::qt::SocketLease;
@@ -24,7 +25,7 @@ namespace {
 
 enum class Drop { Close, Reset, HalfClose };
 
-void drop(TestServer &server, Drop how) {
+void drop(TestServer& server, Drop how) {
   switch (how) {
   case Drop::Close: server.closeConnections(); break;
   case Drop::Reset: server.resetConnections(); break;
@@ -35,7 +36,7 @@ void drop(TestServer &server, Drop how) {
 // Failures seen in threads other than the test's, reported by the test.
 class ThreadFailures {
 public:
-  void add(const QString &what) {
+  void add(const QString& what) {
     std::lock_guard lk(mutex_);
     list_ << what;
   }
@@ -58,7 +59,7 @@ class tst_SocketPool : public QObject {
 
 private:
   // Fills the pool with `count` idle sockets that have each done one echo.
-  static bool fillIdle(SocketPool &pool, int count) {
+  static bool fillIdle(SocketPool& pool, int count) {
     std::vector<SocketLease> leases;
     for (int i = 0; i < count; ++i) {
       leases.push_back(pool.acquire(QDeadlineTimer(10000)));
@@ -91,9 +92,9 @@ private slots:
         }
       }));
     }
-    for (auto &w : workers)
+    for (auto& w : workers)
       w->start();
-    for (auto &w : workers)
+    for (auto& w : workers)
       QVERIFY(w->wait(QDeadlineTimer(120000)));
     QCOMPARE(failures.list(), QStringList());
 
@@ -186,7 +187,7 @@ private slots:
     SocketPool pool(QStringLiteral("127.0.0.1"), port);
     std::atomic<int> pings{0};
     std::atomic<bool> ownedByPinger{false};
-    pool.setPingFunction([&](QTcpSocket &socket, QDeadlineTimer deadline) {
+    pool.setPingFunction([&](QTcpSocket& socket, QDeadlineTimer deadline) {
       ++pings;
       ownedByPinger = socket.thread() == QThread::currentThread();
       // A protocol round trip is possible here; this one refuses the socket
@@ -430,17 +431,18 @@ private slots:
     SocketLease mine = pool->acquire(QDeadlineTimer(10000));
     QVERIFY(mine);
 
-    QSemaphore leased;
-    QSemaphore poolGone;
+    // std:: semaphores, not QSemaphore: ThreadSanitizer sees their ordering.
+    std::binary_semaphore leased(0);
+    std::binary_semaphore poolGone(0);
     std::atomic<bool> workerEchoed{false};
-    std::unique_ptr<QThread> worker(QThread::create([&] {
-      SocketLease lease = pool->acquire(QDeadlineTimer(10000));
+    std::unique_ptr<QThread> worker(QThread::create([&leased, &poolGone, &workerEchoed, p = pool.get()] {
+      SocketLease lease = p->acquire(QDeadlineTimer(10000));
       leased.release();
-      if (!lease || !poolGone.tryAcquire(1, 20000)) return;
+      if (!lease || !poolGone.try_acquire_for(std::chrono::seconds(20))) return;
       workerEchoed = echoBlocking(*lease.socket(), "after the pool\n");
     })); // returned (and so closed) here, in the worker
     worker->start();
-    QVERIFY(leased.tryAcquire(1, 20000));
+    QVERIFY(leased.try_acquire_for(std::chrono::seconds(20)));
 
     pool.reset();
     poolGone.release();
@@ -459,7 +461,7 @@ private slots:
     pool->setHealthCheckInterval(10);
     pool->setHealthCheckTimeout(500);
     std::atomic<bool> pinging{false};
-    pool->setPingFunction([&](QTcpSocket &socket, QDeadlineTimer deadline) {
+    pool->setPingFunction([&](QTcpSocket& socket, QDeadlineTimer deadline) {
       pinging = true;
       // The server stopped answering: this blocks until the deadline.
       return echoBlocking(socket, "ping\n", static_cast<int>(deadline.remainingTime()));

@@ -41,7 +41,7 @@ private slots:
                       QUrl());
     QScopedPointer<QObject> object(component.create());
     QVERIFY2(object, qPrintable(component.errorString()));
-    auto *pool = qobject_cast<SocketPool *>(object.data());
+    auto* pool = qobject_cast<SocketPool*>(object.data());
     QVERIFY(pool);
     QCOMPARE(pool->host(), QStringLiteral("127.0.0.1"));
     QCOMPARE(pool->port(), int(port));

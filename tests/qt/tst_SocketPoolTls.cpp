@@ -19,7 +19,7 @@ using connpool::qt::SocketPool;
 
 namespace {
 
-QList<QSslCertificate> certificates(const char *name) {
+QList<QSslCertificate> certificates(const char* name) {
   return QSslCertificate::fromPath(QStringLiteral(CONNPOOL_TEST_CERTS "/") + QLatin1String(name));
 }
 
@@ -107,7 +107,7 @@ private slots:
     const auto reported = tlsErrors.at(0).at(0).value<QList<QSslError>>();
     QCOMPARE(reported, lease.sslErrors());
     bool untrusted = false;
-    for (const QSslError &e : reported)
+    for (const QSslError& e : reported)
       untrusted |= e.error() == QSslError::UnableToGetLocalIssuerCertificate ||
                    e.error() == QSslError::CertificateUntrusted ||
                    e.error() == QSslError::UnableToVerifyFirstCertificate;
@@ -127,7 +127,7 @@ private slots:
     SocketLease lease = pool.acquire(QDeadlineTimer(20000));
     QVERIFY(!lease);
     bool mismatch = false;
-    for (const QSslError &e : lease.sslErrors())
+    for (const QSslError& e : lease.sslErrors())
       mismatch |= e.error() == QSslError::HostNameMismatch;
     QVERIFY2(mismatch, qPrintable(lease.errorString()));
   }
