@@ -97,6 +97,7 @@ std::atomic<int> g_phase{0};
 
 struct alignas(64) worker_result {
   std::uint64_t ops = 0;
+  std::uint64_t cycles = 0; // ops plus warm-up cycles (callgrind divides by this)
   bench::latency_histogram latency;
 };
 
@@ -122,6 +123,7 @@ template <class Get, class Put> void worker(const options& o, worker_result& r, 
   int phase;
   while ((phase = g_phase.load(std::memory_order_relaxed)) != 2) {
     cycle_once(get, put, o, r, phase == 1);
+    ++r.cycles;
     if (phase == 1) ++r.ops;
   }
 }
@@ -141,16 +143,18 @@ template <class MakeWorker> void run(const options& o, MakeWorker make_worker) {
   const std::uint64_t allocs_after = g_allocations.load();
   threads.clear();
   bench::latency_histogram all;
-  std::uint64_t ops = 0;
+  std::uint64_t ops = 0, cycles = 0;
   for (auto& r : results) {
     ops += r.ops;
+    cycles += r.cycles;
     all.merge(r.latency);
   }
   std::printf("peer=%s threads=%d max=%zu ops=%llu seconds=%.2f ops_per_sec=%.0f p50_ns=%llu p99_ns=%llu\n",
               o.pool.c_str(), o.threads, o.max, static_cast<unsigned long long>(ops), elapsed,
               static_cast<double>(ops) / elapsed, static_cast<unsigned long long>(all.percentile(0.50)),
               static_cast<unsigned long long>(all.percentile(0.99)));
-  std::fprintf(stderr, "extra: peer=%s max_ns=%llu p999_ns=%llu allocs_per_cycle=%.6f\n", o.pool.c_str(),
+  std::fprintf(stderr, "extra: peer=%s cycles_total=%llu max_ns=%llu p999_ns=%llu allocs_per_cycle=%.6f\n",
+               o.pool.c_str(), static_cast<unsigned long long>(cycles),
                static_cast<unsigned long long>(all.max()), static_cast<unsigned long long>(all.percentile(0.999)),
                ops ? static_cast<double>(allocs_after - allocs_before) / static_cast<double>(ops) : 0.0);
 }

@@ -31,13 +31,13 @@ template <class T> struct config {
   /// context ended counts as failed.
   std::function<bool(T&, const context&)> ping;
 
-  std::size_t max_size = 0;                ///< active + idle limit (> 0)
-  std::optional<std::size_t> max_idle;     ///< idle limit; unset means max_size
-  duration max_idle_time{};                ///< close idle connections older than this
-  duration max_age{};                      ///< close connections that lived longer than this
-  duration health_check_interval{};        ///< ping idle connections this often (needs ping)
-  duration health_check_timeout{};         ///< deadline of one health-check ping; 0 = none
-  duration cleanup_interval{};             ///< maintenance period; 0 = derived from the above
+  std::size_t max_size = 0;            ///< active + idle limit (> 0)
+  std::optional<std::size_t> max_idle; ///< idle limit; unset means max_size
+  duration max_idle_time{};            ///< close idle connections older than this
+  duration max_age{};                  ///< close connections that lived longer than this
+  duration health_check_interval{};    ///< ping idle connections this often (needs ping)
+  duration health_check_timeout{};     ///< deadline of one health-check ping; 0 = none
+  duration cleanup_interval{};         ///< maintenance period; 0 = derived from the above
 
   /// C++ additions. The pool's clock (idle time, age, health schedule).
   clock_function clock;
@@ -65,7 +65,8 @@ template <class T> std::error_code validate(const config<T>& cfg, std::string* w
       {"cleanup_interval", cfg.cleanup_interval},
   };
   for (const auto& [name, d] : durations)
-    if (d < duration::zero()) return fail(errc::invalid_config, std::string("config.") + name + " must not be negative");
+    if (d < duration::zero())
+      return fail(errc::invalid_config, std::string("config.") + name + " must not be negative");
   if (cfg.health_check_interval > duration::zero() && !cfg.ping)
     return fail(errc::invalid_config, "config.health_check_interval is set but config.ping is empty");
   if (why) why->clear();

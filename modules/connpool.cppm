@@ -16,6 +16,7 @@ export import :clock;
 export import :config;
 export import :metrics;
 export import :policy;
+export import :counters;
 export import :core;
 export import :lease;
 export import :pool;

@@ -20,7 +20,7 @@ public:
   using clock = std::chrono::steady_clock;
 
   /// No deadline, no stop token: waits as long as it takes.
-  static context background() noexcept { return {}; }
+  static inline context background() noexcept { return {}; }
   /// Ends `d` from now.
   static context with_timeout(clock::duration d) noexcept { return with_deadline(clock::now() + d); }
   /// Ends at `t`.
@@ -36,17 +36,22 @@ public:
     return c;
   }
 
-  [[nodiscard]] const std::optional<clock::time_point>& deadline() const noexcept { return deadline_; }
-  [[nodiscard]] const std::stop_token& stop_token() const noexcept { return stop_; }
+  [[nodiscard]] inline const std::optional<clock::time_point>& deadline() const noexcept { return deadline_; }
+  [[nodiscard]] inline const std::stop_token& stop_token() const noexcept { return stop_; }
 
   /// Why the context has ended: `cancelled` (stop requested, checked first),
   /// `get_timeout` (deadline passed), or an empty code while it still runs.
   [[nodiscard]] std::error_code err() const noexcept {
+    const errc e = ended();
+    return e == errc{} ? std::error_code() : make_error_code(e);
+  }
+  [[nodiscard]] inline bool done() const noexcept { return ended() != errc{}; }
+  /// err() as the bare enum; errc{} (zero) while the context runs.
+  [[nodiscard]] inline errc ended() const noexcept {
     if (stop_.stop_requested()) return errc::cancelled;
     if (deadline_ && clock::now() >= *deadline_) return errc::get_timeout;
-    return {};
+    return errc{};
   }
-  [[nodiscard]] bool done() const noexcept { return static_cast<bool>(err()); }
 
 private:
   std::optional<clock::time_point> deadline_;

@@ -2,35 +2,59 @@
 //
 // Design
 // ------
-// One std::mutex (`mu_`) guards all bookkeeping; user callbacks (factory,
-// ping, close) always run with it released. Every connection occupies a
-// *slot*; `open_` counts slots: idle + leased + being created + being
-// health-checked, never above max_size. A slot is taken before the factory is
-// called and freed when its connection is closed or the factory fails; a
-// freed slot goes to the first waiter (who then creates a connection) or back
-// to the pool.
+// Every connection lives in a *slot* of a fixed array of max_size slots.
+// A slot's atomic `state` says who owns it:
 //
-// Waiters queue in FIFO order on an intrusive list of stack nodes, each with
-// its own condition variable, so a put wakes exactly one thread (no herd). A
-// returned connection is handed to the first waiter directly; only when
-// nobody waits does it go idle. Hence "idle non-empty" implies "no waiters",
-// and a newcomer never overtakes a waiter. Waits end on the context's
-// deadline or stop token through condition_variable_any (no polling).
+//   EMPTY     no connection; its index is on the free list (mu_)
+//   RESERVED  the factory is filling it (owned by that get)
+//   IDLE      in the pool; anyone may claim it with one CAS
+//   LEASED    owned by a lease (or being checked by the get that claimed it)
+//   BUSY      claimed by maintenance, close() or a hand-over
 //
-// Lifetime: pool<T> and every lease<T> hold a shared_ptr to the core, so a
-// lease that outlives its pool returns into a closed core, which closes it.
-// Each connection the factory made is closed exactly once: whoever removes
-// it from the books (under the lock) closes it after unlocking.
+// Only the owner touches `conn`; ownership moves by CAS (claim, acquire) and
+// by release stores (publish), or under mu_ (hand-over, creation). That makes
+// the common cycle lock-free: get claims an IDLE slot — first the one this
+// thread returned last (its *hint*, warm in this core's cache), else a scan —
+// and put publishes it IDLE again. No lock, no allocation, no clock read
+// unless a time limit is configured; metrics go to a per-thread shard
+// (counters.cppm). `users_` is the one shared counter (leases out, for
+// max_active and lifetime, below).
+//
+// Everything else takes mu_: creating (a free slot and `open_`, the number
+// of non-EMPTY slots, <= max_size), waiting, closing, releasing a slot.
+// Waiters queue FIFO on an intrusive list of stack nodes, each with its own
+// condition variable, so a put wakes exactly one thread; deadlines and stop
+// requests wake them directly (no polling). While anyone waits, gets skip
+// the fast path and queue behind (no overtaking), and a put that finds a
+// waiter takes its slot back and hands it over under mu_.
+//
+// The lost-wake-up race between a put that publishes IDLE without the lock
+// and a get that starts waiting is closed Dekker-style with seq_cst: the put
+// stores IDLE then reads `waiting_`; the waiter increments `waiting_` then
+// scans for IDLE. At least one sees the other; if the waiter finds it, it
+// hands it to the head of the queue (itself or an earlier waiter). close()
+// pairs with put the same way through `closed_`.
+//
+// Lifetime: leases hold a raw core pointer. `users_` packs the leases out
+// (low half), the puts and discards in flight (high half) and an *orphaned*
+// bit set by the pool's destructor. The destructor closes the core and
+// deletes it when no one uses it; otherwise the put that brings `users_` to
+// "orphaned and nobody" deletes it as its very last step, so a lease may be
+// returned while, or after, its pool is destroyed. Every connection the
+// factory made is closed exactly once, by whoever owns its slot when it is
+// retired, outside any lock.
 module;
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 export module connpool:core;
@@ -40,6 +64,7 @@ import :clock;
 import :config;
 import :metrics;
 import :policy;
+import :counters;
 
 export namespace connpool {
 
@@ -55,16 +80,22 @@ struct maintenance_report {
 
 export namespace connpool::detail {
 
-template <class T> struct entry {
-  T conn;
-  time_point created;
-  time_point returned; ///< last time it went idle
+enum slot_state : std::uint32_t { empty_slot, reserved_slot, idle_slot, leased_slot, busy_slot };
+
+template <class T> struct alignas(64) slot {
+  std::atomic<std::uint32_t> state{empty_slot};
+  std::uint32_t index = 0;
+  std::atomic<duration::rep> created{0};  // pool clock; written by the owner, read by maintenance
+  std::atomic<duration::rep> returned{0}; // last time it went idle
+  std::optional<T> conn;                  // touched only by the slot's owner
+
+  time_point created_at() const noexcept { return time_point(duration(created.load(std::memory_order_relaxed))); }
+  time_point returned_at() const noexcept { return time_point(duration(returned.load(std::memory_order_relaxed))); }
 };
 
 /// Waits until `pred()` holds or `ctx` ends; returns pred().
-template <class Pred>
-bool wait_for_context(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lk, const context& ctx,
-                      Pred pred) {
+template <class Pred> bool wait_for_context(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lk,
+                                            const context& ctx, Pred pred) {
   if (ctx.deadline()) return cv.wait_until(lk, ctx.stop_token(), *ctx.deadline(), pred);
   return cv.wait(lk, ctx.stop_token(), pred);
 }
@@ -72,305 +103,451 @@ bool wait_for_context(std::condition_variable_any& cv, std::unique_lock<std::mut
 template <class T> class core {
 public:
   explicit core(config<T> cfg)
-      : cfg_(std::move(cfg)), max_idle_(cfg_.max_idle.value_or(cfg_.max_size)), next_health_check_(now()) {
-    if (cfg_.health_check_interval > duration::zero()) next_health_check_ += cfg_.health_check_interval;
+      : cfg_(std::move(cfg)), max_idle_(cfg_.max_idle.value_or(cfg_.max_size)), track_idle_(max_idle_ < cfg_.max_size),
+        check_limits_(cfg_.max_idle_time > duration::zero() || cfg_.max_age > duration::zero()),
+        plain_get_(!check_limits_ && !cfg_.ping), plain_put_(!check_limits_ && !track_idle_),
+        id_(thread_cache::new_pool_id()), slots_(new slot<T>[cfg_.max_size]) {
+    free_.reserve(cfg_.max_size);
+    for (std::size_t i = cfg_.max_size; i-- > 0;) {
+      slots_[i].index = static_cast<std::uint32_t>(i);
+      free_.push_back(static_cast<std::uint32_t>(i)); // lowest index on top: keeps scans short
+    }
+    next_health_check_ = now() + cfg_.health_check_interval;
   }
+  ~core() {
+    for (counter_shard* s = shards_; s;)
+      delete std::exchange(s, s->next);
+  }
+  core(const core&) = delete;
+  core& operator=(const core&) = delete;
 
   const config<T>& cfg() const noexcept { return cfg_; }
-
   time_point now() const { return cfg_.clock ? cfg_.clock() : std::chrono::steady_clock::now(); }
 
-  /// get(): a connection for the caller, or an error in `ec` (and, for a
-  /// factory that threw, its exception in `failure`).
-  std::optional<entry<T>> acquire(const context& ctx, std::error_code& ec, std::exception_ptr& failure) {
-    std::unique_lock lk(mu_);
-    ++m_.gets;
-    bool counted_wait = false;
-    for (;;) {
-      switch (decide_get(view_locked())) {
-      case get_action::fail_closed: ec = errc::pool_closed; return std::nullopt;
-      case get_action::take_idle: {
-        if (auto e = ctx.err()) return end_get_locked(e, ec);
-        if (auto got = try_idle(lk, ctx)) return got;
-        continue;
-      }
-      case get_action::create:
-        if (auto e = ctx.err()) return end_get_locked(e, ec);
-        ++open_;
-        return create(lk, ctx, ec, failure);
-      case get_action::wait: {
-        if (auto e = ctx.err()) return end_get_locked(e, ec);
-        if (!counted_wait) ++m_.waits;
-        counted_wait = true;
-        waiter w;
-        enqueue_locked(w);
-        wait_for_context(w.cv, lk, ctx, [&w] { return w.handed || w.granted || w.closed; });
-        if (w.handed) {
-          ++m_.hits;
-          return std::move(w.handed);
-        }
-        if (!w.granted && !w.closed) { // the context ended first
-          unlink_locked(w);
-          return end_get_locked(ctx.err() ? ctx.err() : make_error_code(errc::get_timeout), ec);
-        }
-        if (w.granted) {
-          if (auto e = ctx.err()) { // pass the slot on rather than dial for nobody
-            free_slot_locked();
-            return end_get_locked(e, ec);
-          }
-          return create(lk, ctx, ec, failure);
-        }
-        continue; // closed: the next round reports pool_closed
-      }
+  // ---- get ----------------------------------------------------------------
+
+  /// The fast path of get, inlined into the caller: this thread's hint slot
+  /// is idle and nothing needs checking (no time limits, no ping, no
+  /// waiters, not closed). Null when it does not apply: call acquire().
+  [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
+    if (thread_entry* te = thread_cache::find(id_); te && plain_get_ && ctx.ended() == errc{} &&
+                                                    waiting_.load(std::memory_order_seq_cst) == 0 &&
+                                                    !closed_.load(std::memory_order_acquire)) {
+      slot<T>& s = slots_[te->hint];
+      std::uint32_t expected = idle_slot;
+      if (te->hint < high_water_.load(std::memory_order_acquire) &&
+          s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_seq_cst)) {
+        if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+        lease_out();
+        bump(te->shard->gets);
+        bump(te->shard->hits);
+        return &s;
       }
     }
+    return nullptr;
   }
 
-  /// put() and a lease's destructor. `pool_closed` when the pool was closed
-  /// (the connection is closed then); success otherwise.
-  std::error_code give_back(entry<T>&& e) {
-    std::unique_lock lk(mu_);
-    ++m_.puts;
-    --active_;
-    return place(lk, std::move(e));
+  /// get(): a leased slot for the caller, or null with `ec` set (and, when
+  /// the factory threw, its exception in `failure`). Errors are bare errc:
+  /// building a std::error_code costs a library call.
+  [[gnu::noinline]] slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure) {
+    thread_entry& te = me();
+    counter_shard& sh = *te.shard;
+    bump(sh.gets);
+    if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
+    if (waiting_.load(std::memory_order_seq_cst) == 0 && !closed_.load(std::memory_order_acquire))
+      if (slot<T>* s = take_idle(te, ctx, sh)) return s;
+    return acquire_slow(te, ctx, ec, failure);
+  }
+  // ---- put / discard ------------------------------------------------------
+
+  /// put() and a lease's destructor: `pool_closed` when the pool was closed
+  /// (the connection is closed then). May delete this core (orphaned).
+  [[gnu::always_inline]] errc give_back(slot<T>& s) {
+    users_.fetch_add(in_flight_unit - 1, std::memory_order_acq_rel); // a lease less, a put in flight
+    errc result = errc{};
+    // The fast path, inline: nothing to stamp or check, publish it idle.
+    if (thread_entry* te = thread_cache::find(id_); te && plain_put_ && !closed_.load(std::memory_order_acquire)) {
+      bump(te->shard->puts);
+      s.state.store(idle_slot, std::memory_order_seq_cst);
+      te->hint = s.index;
+      if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
+        result = settle_published(s, *te->shard);
+    } else {
+      result = put_slot(s);
+    }
+    leave();
+    return result;
   }
 
-  /// discard(): close it and free its slot.
-  void discard(entry<T>&& e) {
-    std::unique_lock lk(mu_);
-    ++m_.discards;
-    --active_;
-    free_slot_locked();
-    ++m_.closed;
-    lk.unlock();
-    close_conn(e);
+  /// discard(): close it and give its slot to the first waiter. May delete this core.
+  void discard(slot<T>& s) {
+    users_.fetch_add(in_flight_unit - 1, std::memory_order_acq_rel);
+    counter_shard& sh = *me().shard;
+    bump(sh.discards);
+    retire(s, sh);
+    leave();
   }
+
+private:
+  [[gnu::noinline]] errc put_slot(slot<T>& s) {
+    thread_entry& te = me();
+    counter_shard& sh = *te.shard;
+    bump(sh.puts);
+    if (closed_.load(std::memory_order_acquire)) {
+      retire(s, sh);
+      return errc::pool_closed;
+    }
+    if (cfg_.max_idle_time > duration::zero())
+      s.returned.store(now().time_since_epoch().count(), std::memory_order_relaxed);
+    if (cfg_.max_age > duration::zero() && now() - s.created_at() >= cfg_.max_age) {
+      bump(sh.age_closed);
+      retire(s, sh);
+      return errc{};
+    }
+    if (!reserve_idle()) { // idle is full (max_idle)
+      retire(s, sh);
+      return errc{};
+    }
+    s.state.store(idle_slot, std::memory_order_seq_cst);
+    if (te.pool_id == id_) te.hint = s.index;
+    if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
+      return settle_published(s, sh);
+    return errc{};
+  }
+
+  // The end of a put or discard: the last user of an orphaned core deletes it.
+  void leave() noexcept {
+    if (users_.fetch_sub(in_flight_unit, std::memory_order_acq_rel) == (orphaned_bit | in_flight_unit)) delete this;
+  }
+
+public:
+  // ---- close ----------------------------------------------------------------
 
   /// close(): refuse gets, wake waiters, close idle, wait for the rest.
-  std::error_code close(const context& ctx) {
-    shut_down();
+  errc close(const context& ctx) {
+    counter_shard& sh = *me().shard;
+    shut_down(sh);
     std::unique_lock lk(mu_);
-    if (wait_for_context(drained_cv_, lk, ctx, [this] { return open_ == 0; })) return {};
-    ++m_.close_timeouts;
+    if (wait_for_context(drained_cv_, lk, ctx, [this] { return open_ == 0; })) return errc{};
+    bump(sh.close_timeouts);
     return errc::close_timeout;
   }
 
-  /// Marks the pool closed, wakes every waiter and closes the idle
-  /// connections; does not wait for leases (the pool's destructor uses it).
-  void shut_down() {
-    std::unique_lock lk(mu_);
-    closed_ = true;
-    while (waiter* w = head_) {
-      unlink_locked(*w);
-      w->closed = true;
-      w->cv.notify_one();
-    }
-    std::vector<entry<T>> out;
-    out.reserve(idle_.size());
-    for (auto& e : idle_) out.push_back(std::move(e));
-    idle_.clear();
-    open_ -= out.size();
-    m_.closed += out.size();
-    if (open_ == 0) drained_cv_.notify_all();
-    lk.unlock();
-    for (auto& e : out) close_conn(e);
+  /// The pool's destructor: closes without waiting, then deletes this core
+  /// now, or when the last lease comes back.
+  void abandon() {
+    shut_down(*me().shard);
+    if (users_.fetch_or(orphaned_bit, std::memory_order_acq_rel) == 0) delete this;
   }
 
-  /// One maintenance pass: close idle connections past their limits, then,
-  /// when due, health-check the idle ones (taken out of idle while pinged, so
-  /// never handed out at the same time; the lock is not held while pinging).
+  // ---- maintenance ----------------------------------------------------------
+
+  /// One pass: close idle connections past their limits, then, when due,
+  /// health-check idle ones one at a time (claimed while pinged, so never
+  /// handed out meanwhile; no lock held while pinging).
   maintenance_report maintain(const context& ctx) {
     maintenance_report r;
-    std::vector<entry<T>> doomed;
-    std::vector<entry<T>> to_check;
-    {
-      std::lock_guard lk(mu_);
-      if (closed_) return r;
-      const time_point t = now();
-      for (auto it = idle_.begin(); it != idle_.end();) {
-        const expiry x = check_expiry(it->created, it->returned, t, cfg_.max_idle_time, cfg_.max_age);
+    counter_shard& sh = *me().shard;
+    if (closed_.load(std::memory_order_acquire)) return r;
+    const time_point t = now();
+    const std::uint32_t n = high_water_.load(std::memory_order_acquire);
+    if (check_limits_) {
+      for (std::uint32_t i = 0; i < n; ++i) {
+        slot<T>& s = slots_[i];
+        if (s.state.load(std::memory_order_relaxed) != idle_slot || expiry_of(s, t) == expiry::fresh) continue;
+        if (!try_claim(s, busy_slot)) continue;
+        const expiry x = expiry_of(s, t); // re-read now that we own it
         if (x == expiry::fresh) {
-          ++it;
+          republish(s, sh);
           continue;
         }
         (x == expiry::max_age ? r.age_closed : r.idle_closed)++;
-        count_expiry_locked(x);
-        doomed.push_back(std::move(*it));
-        it = idle_.erase(it);
-        free_slot_locked();
-        ++m_.closed;
-      }
-      if (cfg_.ping && cfg_.health_check_interval > duration::zero() && t >= next_health_check_) {
-        next_health_check_ = t + cfg_.health_check_interval;
-        to_check.reserve(idle_.size());
-        for (auto& e : idle_) to_check.push_back(std::move(e));
-        idle_.clear();
-        checking_ += to_check.size();
+        bump(x == expiry::max_age ? sh.age_closed : sh.idle_closed);
+        retire(s, sh);
       }
     }
-    for (auto& e : doomed) close_conn(e);
-    for (auto& e : to_check) {
-      bool ok = true;
-      if (!ctx.done()) {
-        context pctx = cfg_.health_check_timeout > duration::zero()
-                           ? context::with_timeout(cfg_.health_check_timeout)
-                           : context::background();
-        ok = run_ping(e.conn, pctx.with_stop_token(ctx.stop_token()));
-        ++r.pinged;
-      }
-      std::unique_lock lk(mu_);
-      --checking_;
-      if (ok) {
-        place(lk, std::move(e), /*refresh_stamp=*/false);
+    if (!health_check_due(t)) return r;
+    for (std::uint32_t i = 0; i < n && !ctx.done(); ++i) {
+      slot<T>& s = slots_[i];
+      if (s.state.load(std::memory_order_relaxed) != idle_slot || !try_claim(s, busy_slot)) continue;
+      const context pctx =
+          (cfg_.health_check_timeout > duration::zero() ? context::with_timeout(cfg_.health_check_timeout)
+                                                        : context::background())
+              .with_stop_token(ctx.stop_token());
+      ++r.pinged;
+      if (run_ping(*s.conn, pctx)) {
+        republish(s, sh);
         continue;
       }
       ++r.ping_failures;
-      ++m_.ping_failures;
-      free_slot_locked();
-      ++m_.closed;
-      lk.unlock();
-      close_conn(e);
+      bump(sh.ping_failures);
+      retire(s, sh);
     }
     return r;
   }
 
+  // ---- observers ------------------------------------------------------------
+
   metrics stats() const {
     std::lock_guard lk(mu_);
-    metrics s = m_;
-    s.close_errors = close_errors_.load(std::memory_order_relaxed);
-    s.open = open_;
-    s.idle = idle_.size();
-    s.active = active_;
-    s.waiting = waiting_;
-    return s;
+    metrics m;
+    for (const counter_shard* s = shards_; s; s = s->next)
+      s->add_to(m);
+    m.max_active = max_active_.load(std::memory_order_relaxed);
+    m.open = open_;
+    m.idle = count_idle();
+    m.active = users_.load(std::memory_order_relaxed) & active_mask;
+    m.waiting = waiting_.load(std::memory_order_relaxed);
+    return m;
   }
   std::size_t open() const {
     std::lock_guard lk(mu_);
     return open_;
   }
-  std::size_t idle() const {
-    std::lock_guard lk(mu_);
-    return idle_.size();
-  }
-  bool closed() const {
-    std::lock_guard lk(mu_);
-    return closed_;
-  }
+  std::size_t idle() const { return count_idle(); }
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
 private:
   struct waiter {
-    std::condition_variable_any cv;
-    std::optional<entry<T>> handed; // a connection handed over by put
-    bool granted = false;           // a slot to create a connection in
-    bool closed = false;            // the pool closed
+    std::condition_variable cv;
+    slot<T>* handed = nullptr; // a connection handed over (already leased out)
+    bool granted = false;      // a free slot to create a connection in
+    bool closed = false;       // the pool closed
+    bool cancelled = false;    // the context's stop token fired (sticky)
     waiter* prev = nullptr;
     waiter* next = nullptr;
+    bool ready() const noexcept { return handed || granted || closed || cancelled; }
   };
 
-  pool_view view_locked() const noexcept {
-    return {closed_, open_, idle_.size(), waiting_, cfg_.max_size, max_idle_};
+  // Wakes a waiter whose stop token fired (runs in the requesting thread).
+  struct stop_waiter {
+    core* c;
+    waiter* w;
+    void operator()() const noexcept {
+      std::lock_guard g(c->mu_);
+      w->cancelled = true;
+      w->cv.notify_one();
+    }
+  };
+
+  thread_entry& me() {
+    if (thread_entry* e = thread_cache::find(id_)) return *e;
+    return thread_cache::replace(id_, shard_of_this_thread());
+  }
+  counter_shard* shard_of_this_thread() {
+    std::lock_guard lk(mu_);
+    const auto tid = std::this_thread::get_id();
+    for (counter_shard* s = shards_; s; s = s->next)
+      if (s->owner == tid) return s; // a dead thread's shard, or ours evicted from the cache
+    auto* s = new counter_shard;
+    s->owner = tid;
+    s->next = shards_;
+    shards_ = s;
+    return s;
   }
 
-  // Caller holds the lock; returns a hit, or nullopt after closing a stale
-  // or broken idle connection (the caller decides again).
-  std::optional<entry<T>> try_idle(std::unique_lock<std::mutex>& lk, const context& ctx) {
-    entry<T> e = std::move(idle_.back()); // LIFO: the warmest connection
-    idle_.pop_back();
-    const expiry x = check_expiry(e.created, e.returned, now(), cfg_.max_idle_time, cfg_.max_age);
-    bool ok = x == expiry::fresh;
-    if (ok && cfg_.ping) {
-      ++checking_;
-      lk.unlock();
-      ok = run_ping(e.conn, ctx);
+  // Unlocked. Claims idle slots (hint first) until one passes its checks;
+  // retires the stale and broken ones met on the way.
+  slot<T>* take_idle(thread_entry& te, const context& ctx, counter_shard& sh) {
+    while (slot<T>* s = claim_idle(te)) {
+      if (usable(*s, ctx, sh) && !closed_.load(std::memory_order_acquire)) {
+        lease_out();
+        bump(sh.hits);
+        return s;
+      }
+      retire(*s, sh);
+    }
+    return nullptr;
+  }
+
+  // Unlocked. CAS one IDLE slot to LEASED: this thread's hint, else a scan.
+  slot<T>* claim_idle(thread_entry& te) {
+    const std::uint32_t n = high_water_.load(std::memory_order_acquire);
+    if (te.pool_id == id_ && te.hint < n && try_claim(slots_[te.hint], leased_slot)) return &slots_[te.hint];
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (slots_[i].state.load(std::memory_order_relaxed) == idle_slot && try_claim(slots_[i], leased_slot))
+        return &slots_[i];
+    return nullptr;
+  }
+
+  bool try_claim(slot<T>& s, std::uint32_t to) noexcept {
+    std::uint32_t expected = idle_slot;
+    if (!s.state.compare_exchange_strong(expected, to, std::memory_order_seq_cst)) return false;
+    if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+    return true;
+  }
+  // Room for one more idle connection (only counted when max_idle < max_size).
+  bool reserve_idle() noexcept {
+    if (!track_idle_) return true;
+    if (idle_count_.fetch_add(1, std::memory_order_relaxed) < max_idle_) return true;
+    idle_count_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+
+  expiry expiry_of(const slot<T>& s, time_point t) const noexcept {
+    return check_expiry(s.created_at(), s.returned_at(), t, cfg_.max_idle_time, cfg_.max_age);
+  }
+
+  // Unlocked, slot owned. Fresh (when limits are set) and answering its ping?
+  bool usable(slot<T>& s, const context& ctx, counter_shard& sh) {
+    if (check_limits_) {
+      const expiry x = expiry_of(s, now());
+      if (x != expiry::fresh) {
+        bump(x == expiry::max_age ? sh.age_closed : sh.idle_closed);
+        return false;
+      }
+    }
+    if (cfg_.ping && !run_ping(*s.conn, ctx)) {
+      bump(sh.ping_failures);
+      return false;
+    }
+    return true;
+  }
+
+  slot<T>* acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure) {
+    counter_shard& sh = *te.shard;
+    waiter w;
+    std::optional<std::stop_callback<stop_waiter>> on_stop;
+    if (ctx.stop_token().stop_possible()) on_stop.emplace(ctx.stop_token(), stop_waiter{this, &w});
+    std::unique_lock lk(mu_, std::defer_lock); // declared last: unlocked before on_stop is destroyed
+    bool counted_wait = false;
+    for (;;) {
+      if (waiting_.load(std::memory_order_seq_cst) == 0 && !closed_.load(std::memory_order_acquire))
+        if (slot<T>* s = take_idle(te, ctx, sh)) return s;
       lk.lock();
-      --checking_;
-      if (!ok) ++m_.ping_failures;
-    } else if (!ok) {
-      count_expiry_locked(x);
+      if (closed_.load(std::memory_order_relaxed)) return fail(ec, errc::pool_closed);
+      if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
+      if (w.cancelled) return end_get(sh, errc::cancelled, ec);
+      if (waiting_.load(std::memory_order_relaxed) == 0 && open_ < cfg_.max_size) {
+        ++open_;
+        return create(lk, ctx, ec, failure, sh);
+      }
+      if (!counted_wait) bump(sh.waits);
+      counted_wait = true;
+      w.handed = nullptr;
+      w.granted = w.closed = false;
+      enqueue_locked(w);
+      // Dekker with give_back(): a slot published before it saw us is ours
+      // to find; it goes to the head of the queue, which may be us.
+      if (slot<T>* s = claim_idle(te)) hand_over_locked(*s);
+      if (ctx.deadline())
+        w.cv.wait_until(lk, *ctx.deadline(), [&w] { return w.ready(); });
+      else
+        w.cv.wait(lk, [&w] { return w.ready(); });
+      if (w.handed) {
+        bump(sh.hits);
+        return w.handed;
+      }
+      if (w.granted) {
+        if (errc e = ctx.ended(); e != errc{} || w.cancelled) { // pass the slot on rather than dial for nobody
+          free_capacity_locked();
+          return end_get(sh, e != errc{} ? e : errc::cancelled, ec);
+        }
+        return create(lk, ctx, ec, failure, sh);
+      }
+      if (!w.closed) { // the context ended first
+        unlink_locked(w);
+        const errc e = ctx.ended();
+        return end_get(sh, w.cancelled ? errc::cancelled : e != errc{} ? e : errc::get_timeout, ec);
+      }
+      lk.unlock(); // closed: the next round reports pool_closed
     }
-    if (ok && !closed_) {
-      lease_out_locked();
-      ++m_.hits;
-      return e;
-    }
-    free_slot_locked();
-    ++m_.closed;
-    lk.unlock();
-    close_conn(e);
-    lk.lock();
-    return std::nullopt;
   }
 
-  // Caller holds the lock and a slot reserved for this call (counted in
-  // open_). Calls the factory unlocked.
-  std::optional<entry<T>> create(std::unique_lock<std::mutex>& lk, const context& ctx, std::error_code& ec,
-                                 std::exception_ptr& failure) {
-    ++creating_;
+  // Caller holds the lock and a unit of capacity (counted in open_); calls
+  // the factory unlocked.
+  slot<T>* create(std::unique_lock<std::mutex>& lk, const context& ctx, errc& ec, std::exception_ptr& failure,
+                  counter_shard& sh) {
+    const std::uint32_t idx = free_.back();
+    free_.pop_back();
+    if (idx >= high_water_.load(std::memory_order_relaxed)) high_water_.store(idx + 1, std::memory_order_release);
+    slot<T>& s = slots_[idx];
+    s.state.store(reserved_slot, std::memory_order_relaxed);
     lk.unlock();
-    std::optional<entry<T>> e;
     try {
-      const time_point t = now();
-      e.emplace(entry<T>{cfg_.factory(ctx), t, t});
+      s.conn.emplace(cfg_.factory(ctx));
     } catch (...) {
       failure = std::current_exception();
     }
-    lk.lock();
-    --creating_;
-    if (!e) {
-      ++m_.factory_failures;
-      free_slot_locked();
-      ec = errc::factory_failed;
-      return std::nullopt;
-    }
-    ++m_.created;
-    if (closed_) {
-      free_slot_locked();
-      ++m_.closed;
-      lk.unlock();
-      close_conn(*e);
+    if (!s.conn) {
       lk.lock();
-      ec = errc::pool_closed;
-      return std::nullopt;
+      s.state.store(empty_slot, std::memory_order_relaxed);
+      free_.push_back(idx);
+      bump(sh.factory_failures);
+      free_capacity_locked();
+      return fail(ec, errc::factory_failed);
     }
-    ++m_.misses;
-    lease_out_locked();
-    return e;
+    bump(sh.created);
+    const auto t = now().time_since_epoch().count();
+    s.created.store(t, std::memory_order_relaxed);
+    s.returned.store(t, std::memory_order_relaxed);
+    if (closed_.load(std::memory_order_acquire)) {
+      retire(s, sh);
+      return fail(ec, errc::pool_closed);
+    }
+    s.state.store(leased_slot, std::memory_order_release);
+    lease_out();
+    bump(sh.misses);
+    return &s;
   }
 
-  // Caller holds the lock; `e` holds a slot and is not counted active.
-  // Unlocks to close `e` when it is not kept.
-  std::error_code place(std::unique_lock<std::mutex>& lk, entry<T>&& e, bool refresh_stamp = true) {
-    const time_point t = now();
-    const bool aged = check_expiry(e.created, e.created, t, duration::zero(), cfg_.max_age) == expiry::max_age;
-    std::error_code result;
-    switch (decide_return(view_locked(), aged)) {
-    case return_action::hand_over: {
-      waiter* w = head_;
-      unlink_locked(*w);
-      lease_out_locked();
-      w->handed.emplace(std::move(e));
-      w->cv.notify_one();
-      return result;
+  // Unlocked, slot owned and published IDLE a moment ago, but a waiter or a
+  // close() appeared: take it back if nobody else did and settle it.
+  errc settle_published(slot<T>& s, counter_shard& sh) {
+    std::unique_lock lk(mu_);
+    if (!try_claim(s, busy_slot)) // someone else got it: it was served or closed
+      return closed_.load(std::memory_order_relaxed) ? errc::pool_closed : errc{};
+    if (closed_.load(std::memory_order_relaxed)) {
+      lk.unlock();
+      retire(s, sh);
+      return errc::pool_closed;
     }
-    case return_action::keep_idle:
-      if (refresh_stamp) e.returned = t;
-      idle_.push_back(std::move(e));
-      return result;
-    case return_action::close_pool_closed: result = errc::pool_closed; break;
-    case return_action::close_max_age: count_expiry_locked(expiry::max_age); break;
-    case return_action::close_idle_full: break;
+    if (head_) {
+      hand_over_locked(s);
+      return errc{};
     }
-    free_slot_locked();
-    ++m_.closed;
-    lk.unlock();
-    close_conn(e);
-    return result;
+    lk.unlock(); // the waiter left meanwhile: idle again
+    republish(s, sh);
+    return errc{};
   }
 
-  // Caller holds the lock. A slot was freed: the first waiter inherits it,
-  // or it is released (waking close() when the pool has drained).
-  void free_slot_locked() {
-    if (decide_freed_slot(view_locked()) == slot_action::grant_to_waiter) {
+  // Unlocked, slot owned (BUSY). Back to idle, or to a waiter.
+  void republish(slot<T>& s, counter_shard& sh) {
+    if (!reserve_idle()) {
+      retire(s, sh);
+      return;
+    }
+    s.state.store(idle_slot, std::memory_order_seq_cst);
+    if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
+      settle_published(s, sh);
+  }
+
+  // Caller holds the lock and owns `s`; the first waiter gets it.
+  void hand_over_locked(slot<T>& s) {
+    waiter* w = head_;
+    unlink_locked(*w);
+    s.state.store(leased_slot, std::memory_order_relaxed);
+    lease_out();
+    w->handed = &s;
+    w->cv.notify_one();
+  }
+
+  // Unlocked, slot owned: close its connection, free the slot.
+  void retire(slot<T>& s, counter_shard& sh) {
+    close_conn(s, sh);
+    std::lock_guard lk(mu_);
+    s.state.store(empty_slot, std::memory_order_relaxed);
+    free_.push_back(s.index);
+    bump(sh.closed);
+    free_capacity_locked();
+  }
+
+  // Caller holds the lock. A unit of capacity was freed: the first waiter
+  // inherits it and creates a connection, or it is released.
+  void free_capacity_locked() {
+    if (decide_freed_slot({.closed = closed_.load(std::memory_order_relaxed),
+                           .waiting = waiting_.load(std::memory_order_relaxed)}) == slot_action::grant_to_waiter) {
       waiter* w = head_;
       unlink_locked(*w);
       w->granted = true;
@@ -378,33 +555,71 @@ private:
       return;
     }
     --open_;
-    if (closed_ && open_ == 0) drained_cv_.notify_all();
+    if (closed_.load(std::memory_order_relaxed) && open_ == 0) drained_cv_.notify_all();
   }
 
-  void lease_out_locked() noexcept {
-    ++active_;
-    if (active_ > m_.max_active) m_.max_active = active_;
+  void shut_down(counter_shard& sh) {
+    {
+      std::lock_guard lk(mu_);
+      closed_.store(true, std::memory_order_seq_cst);
+      while (waiter* w = head_) {
+        unlink_locked(*w);
+        w->closed = true;
+        w->cv.notify_one();
+      }
+    }
+    const std::uint32_t n = high_water_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (try_claim(slots_[i], busy_slot)) retire(slots_[i], sh);
+    std::lock_guard lk(mu_);
+    if (open_ == 0) drained_cv_.notify_all();
   }
 
-  void count_expiry_locked(expiry x) noexcept { (x == expiry::max_age ? m_.age_closed : m_.idle_closed)++; }
+  bool health_check_due(time_point t) {
+    if (!cfg_.ping || cfg_.health_check_interval <= duration::zero()) return false;
+    std::lock_guard lk(mu_);
+    if (t < next_health_check_) return false;
+    next_health_check_ = t + cfg_.health_check_interval;
+    return true;
+  }
 
-  std::optional<entry<T>> end_get_locked(std::error_code e, std::error_code& ec) noexcept {
-    (e == errc::cancelled ? m_.cancellations : m_.timeouts)++;
+  void lease_out() noexcept {
+    const std::uint64_t now_active = (users_.fetch_add(1, std::memory_order_relaxed) & active_mask) + 1;
+    std::uint64_t peak = max_active_.load(std::memory_order_relaxed);
+    while (now_active > peak && !max_active_.compare_exchange_weak(peak, now_active, std::memory_order_relaxed)) {
+    }
+  }
+
+  std::size_t count_idle() const noexcept {
+    const std::uint32_t n = high_water_.load(std::memory_order_acquire);
+    std::size_t idle = 0;
+    for (std::uint32_t i = 0; i < n; ++i)
+      idle += slots_[i].state.load(std::memory_order_relaxed) == idle_slot;
+    return idle;
+  }
+
+  static slot<T>* fail(errc& ec, errc e) noexcept {
     ec = e;
-    return std::nullopt;
+    return nullptr;
+  }
+  static slot<T>* end_get(counter_shard& sh, errc e, errc& ec) noexcept {
+    bump(e == errc::cancelled ? sh.cancellations : sh.timeouts);
+    ec = e;
+    return nullptr;
   }
 
   void enqueue_locked(waiter& w) noexcept {
     w.prev = tail_;
+    w.next = nullptr;
     (tail_ ? tail_->next : head_) = &w;
     tail_ = &w;
-    ++waiting_;
+    waiting_.fetch_add(1, std::memory_order_seq_cst);
   }
   void unlink_locked(waiter& w) noexcept {
     (w.prev ? w.prev->next : head_) = w.next;
     (w.next ? w.next->prev : tail_) = w.prev;
     w.prev = w.next = nullptr;
-    --waiting_;
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
   }
 
   // Unlocked. A ping that throws, fails or returns after its deadline fails.
@@ -417,33 +632,44 @@ private:
     }
   }
 
-  // Unlocked. Closes exactly once; a throwing close is counted, not retried.
-  void close_conn(entry<T>& e) noexcept {
-    if (!cfg_.close) return;
-    try {
-      cfg_.close(e.conn);
-    } catch (...) {
-      close_errors_.fetch_add(1, std::memory_order_relaxed);
-    }
+  // Unlocked, slot owned. Closes exactly once; a throwing close is counted,
+  // not retried. Destroying the T ends it either way.
+  void close_conn(slot<T>& s, counter_shard& sh) noexcept {
+    if (cfg_.close) try {
+        cfg_.close(*s.conn);
+      } catch (...) {
+        bump(sh.close_errors);
+      }
+    s.conn.reset();
   }
 
   const config<T> cfg_;
   const std::size_t max_idle_;
+  const bool track_idle_;   // max_idle < max_size: idle_count_ is kept
+  const bool check_limits_; // max_idle_time or max_age set: gets read the clock
+  const bool plain_get_;    // a claimed idle slot needs no check (no limits, no ping)
+  const bool plain_put_;    // a returned slot needs no stamp, check or idle count
+  const std::uint64_t id_;  // key of this pool in each thread's cache
+  const std::unique_ptr<slot<T>[]> slots_;
+
+  std::atomic<std::uint32_t> high_water_{0}; // slots [0, high_water_) have been used; grows under mu_
+  static constexpr std::uint64_t active_mask = 0xffff'ffffu;
+  static constexpr std::uint64_t in_flight_unit = 1ull << 32;
+  static constexpr std::uint64_t orphaned_bit = 1ull << 63;
+  std::atomic<std::uint64_t> users_{0};      // leases out | puts in flight << 32 | orphaned_bit
+  std::atomic<std::uint64_t> max_active_{0}; // peak of leases out
+  std::atomic<std::size_t> idle_count_{0};   // IDLE slots, kept only when track_idle_
+  std::atomic<std::size_t> waiting_{0};      // length of the waiter list; written under mu_
+  std::atomic<bool> closed_{false};          // written under mu_
 
   mutable std::mutex mu_;
   std::condition_variable_any drained_cv_; // close() waits here for open_ == 0
-  std::deque<entry<T>> idle_;              // guarded by mu_; back = most recently returned
-  std::size_t open_ = 0;                   // guarded by mu_; slots in use (<= max_size)
-  std::size_t active_ = 0;                 // guarded by mu_; leased out
-  std::size_t creating_ = 0;               // guarded by mu_; factory calls in flight
-  std::size_t checking_ = 0;               // guarded by mu_; pings in flight
-  std::size_t waiting_ = 0;                // guarded by mu_; length of the waiter list
+  std::vector<std::uint32_t> free_;        // guarded by mu_; EMPTY slot indices
+  std::size_t open_ = 0;                   // guarded by mu_; non-EMPTY slots plus granted capacity
   waiter* head_ = nullptr;                 // guarded by mu_; first waiter (served first)
   waiter* tail_ = nullptr;                 // guarded by mu_
-  bool closed_ = false;                    // guarded by mu_
   time_point next_health_check_;           // guarded by mu_
-  metrics m_;                              // guarded by mu_; gauges filled in by stats()
-  std::atomic<std::uint64_t> close_errors_{0}; // counted outside the lock
+  counter_shard* shards_ = nullptr;        // guarded by mu_; one per thread that used the pool
 };
 
 } // namespace connpool::detail

@@ -28,9 +28,7 @@ enum class errc {
 /// The category of connpool::errc; name() is "connpool".
 const std::error_category& error_category() noexcept;
 
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 } // namespace connpool
 

@@ -19,15 +19,13 @@ template <class T> class pool;
 template <class T> class lease {
 public:
   lease() noexcept = default;
-  lease(lease&& other) noexcept : core_(std::move(other.core_)), entry_(std::move(other.entry_)) {
-    other.entry_.reset();
-  }
+  lease(lease&& other) noexcept
+      : core_(std::exchange(other.core_, nullptr)), slot_(std::exchange(other.slot_, nullptr)) {}
   lease& operator=(lease&& other) noexcept {
     if (this != &other) {
       give_back();
-      core_ = std::move(other.core_);
-      entry_ = std::move(other.entry_);
-      other.entry_.reset();
+      core_ = std::exchange(other.core_, nullptr);
+      slot_ = std::exchange(other.slot_, nullptr);
     }
     return *this;
   }
@@ -36,41 +34,36 @@ public:
   ~lease() { give_back(); }
 
   /// True while it holds a connection (false once returned, discarded or moved from).
-  explicit operator bool() const noexcept { return entry_.has_value(); }
+  explicit operator bool() const noexcept { return slot_ != nullptr; }
   /// The connection. Precondition: *this is true.
   T& operator*() noexcept {
-    assert(entry_);
-    return entry_->conn;
+    assert(slot_);
+    return *slot_->conn;
   }
   const T& operator*() const noexcept {
-    assert(entry_);
-    return entry_->conn;
+    assert(slot_);
+    return *slot_->conn;
   }
   T* operator->() noexcept { return &**this; }
   const T* operator->() const noexcept { return &**this; }
   /// When the factory made this connection (pool clock).
   [[nodiscard]] time_point created_at() const noexcept {
-    assert(entry_);
-    return entry_->created;
+    assert(slot_);
+    return slot_->created_at();
   }
 
 private:
   friend class pool<T>;
-  lease(std::shared_ptr<detail::core<T>> core, detail::entry<T>&& e) noexcept
-      : core_(std::move(core)), entry_(std::move(e)) {}
+  lease(detail::core<T>* core, detail::slot<T>* slot) noexcept : core_(core), slot_(slot) {}
 
   void give_back() noexcept {
-    if (!entry_) return;
-    auto e = std::move(*entry_);
-    entry_.reset();
-    try {
-      core_->give_back(std::move(e));
-    } catch (...) { // bad_alloc growing the idle deque: nothing a destructor can do
-    }
+    if (!slot_) return;
+    core_->give_back(*std::exchange(slot_, nullptr)); // may delete an orphaned core
+    core_ = nullptr;
   }
 
-  std::shared_ptr<detail::core<T>> core_;
-  std::optional<detail::entry<T>> entry_;
+  detail::core<T>* core_ = nullptr; // kept alive by this lease (see core's lifetime notes)
+  detail::slot<T>* slot_ = nullptr;
 };
 
 } // namespace connpool

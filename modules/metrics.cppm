@@ -23,10 +23,10 @@ struct metrics {
   std::uint64_t close_timeouts = 0;   ///< close() calls that ended before every lease came back
   std::uint64_t max_active = 0;       ///< most leases out at once
   // C++ additions.
-  std::uint64_t cancellations = 0;    ///< get() ended by a stop request
-  std::uint64_t close_errors = 0;     ///< close callbacks that threw (the connection still counts as closed)
-  std::uint64_t created = 0;          ///< connections the factory made
-  std::uint64_t closed = 0;           ///< connections closed (created - closed == open - creating)
+  std::uint64_t cancellations = 0; ///< get() ended by a stop request
+  std::uint64_t close_errors = 0;  ///< close callbacks that threw (the connection still counts as closed)
+  std::uint64_t created = 0;       ///< connections the factory made
+  std::uint64_t closed = 0;        ///< connections closed (created - closed == open - creating)
   // Live gauges.
   std::size_t open = 0;    ///< idle + active + being created or health-checked (origin: Len)
   std::size_t idle = 0;    ///< ready in the pool (origin: IdleLen)

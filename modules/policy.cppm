@@ -15,7 +15,7 @@ export namespace connpool::detail {
 /// What the pool looks like to a decision (read under the core's lock).
 struct pool_view {
   bool closed = false;
-  std::size_t open = 0;    ///< slots in use: idle + active + creating + checking
+  std::size_t open = 0; ///< slots in use: idle + active + creating + checking
   std::size_t idle = 0;
   std::size_t waiting = 0;
   std::size_t max_size = 0;

@@ -32,10 +32,10 @@ public:
   explicit pool(config<T> cfg) {
     std::string why;
     if (auto ec = validate(cfg, &why)) throw std::system_error(ec, why);
-    core_ = std::make_shared<detail::core<T>>(std::move(cfg));
+    core_ = new detail::core<T>(std::move(cfg));
     const duration every = maintenance_interval();
     if (core_->cfg().background_maintenance && every > duration::zero())
-      thread_ = std::jthread([c = core_.get(), every](std::stop_token st) { run_maintenance_loop(*c, every, st); });
+      thread_ = std::jthread([c = core_, every](std::stop_token st) { run_maintenance_loop(*c, every, st); });
   }
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
@@ -44,7 +44,7 @@ public:
   ~pool() {
     stop_maintenance();
     if (thread_.joinable()) thread_.join();
-    core_->shut_down();
+    core_->abandon(); // deletes the core now, or when the last lease comes back
   }
 
   /// A connection: idle (pinged first when config.ping is set), new (the
@@ -52,43 +52,41 @@ public:
   /// returned while waiting at max_size until `ctx` ends.
   /// Errors: pool_closed, get_timeout, cancelled; factory_failed (the
   /// throwing form rethrows the factory's exception instead).
-  lease<T> get(const context& ctx = context::background()) {
-    std::error_code ec;
-    std::exception_ptr failure;
-    auto e = core_->acquire(ctx, ec, failure);
-    if (failure) std::rethrow_exception(failure);
-    if (ec) throw std::system_error(ec);
-    return lease<T>(core_, std::move(*e));
+  [[gnu::always_inline]] lease<T> get(const context& ctx = context::background()) {
+    if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) return lease<T>(core_, s);
+    return get_slow(ctx);
   }
-  lease<T> get(const context& ctx, std::error_code& ec) noexcept {
-    std::exception_ptr failure;
-    ec.clear();
-    auto e = core_->acquire(ctx, ec, failure);
-    if (!e) return {};
-    return lease<T>(core_, std::move(*e));
+  [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec) noexcept {
+    if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
+      if (ec) ec.clear();
+      return lease<T>(core_, s);
+    }
+    return get_slow(ctx, ec);
   }
 
   /// Returns a connection: handed to the first waiter, kept idle, or closed
   /// (past max_age, idle full, pool closed: then the error is pool_closed).
   /// An empty, foreign or already returned lease: invalid_connection, and
   /// nothing changes.
-  void put(lease<T>& l) { std::error_code ec;
-    throw_if(put(l, ec)); }
+  [[gnu::always_inline]] void put(lease<T>& l) {
+    if (const errc e = put_errc(l); e != errc{}) throw_error(e);
+  }
   void put(lease<T>&& l) { put(l); }
   std::error_code put(lease<T>& l, std::error_code& ec) noexcept {
-    if ((ec = check(l))) return ec;
-    auto e = take(l);
-    return ec = core_->give_back(std::move(e));
+    report(put_errc(l), ec);
+    return ec;
   }
   std::error_code put(lease<T>&& l, std::error_code& ec) noexcept { return put(l, ec); }
 
   /// Closes a connection known to be broken, freeing its slot for a waiter.
-  void discard(lease<T>& l) { std::error_code ec;
-    throw_if(discard(l, ec)); }
+  void discard(lease<T>& l) {
+    const errc e = check(l);
+    if (e != errc{}) throw_error(e);
+    core_->discard(take(l));
+  }
   void discard(lease<T>&& l) { discard(l); }
   std::error_code discard(lease<T>& l, std::error_code& ec) noexcept {
-    if ((ec = check(l))) return ec;
-    core_->discard(take(l));
+    if (!report(check(l), ec)) core_->discard(take(l));
     return ec;
   }
   std::error_code discard(lease<T>&& l, std::error_code& ec) noexcept { return discard(l, ec); }
@@ -96,11 +94,14 @@ public:
   /// Refuses new gets, wakes every waiter (pool_closed), closes idle
   /// connections, then waits until every lease is back (each closed on
   /// return) or `ctx` ends (close_timeout). Calling it again waits again.
-  void close(const context& ctx = context::background()) { std::error_code ec;
-    throw_if(close(ctx, ec)); }
+  void close(const context& ctx = context::background()) {
+    stop_maintenance();
+    if (const errc e = core_->close(ctx); e != errc{}) throw_error(e);
+  }
   std::error_code close(const context& ctx, std::error_code& ec) noexcept {
     stop_maintenance();
-    return ec = core_->close(ctx);
+    report(core_->close(ctx), ec);
+    return ec;
   }
 
   /// One maintenance pass (what the background thread runs): closes idle
@@ -124,6 +125,23 @@ public:
   [[nodiscard]] const config<T>& configuration() const noexcept { return core_->cfg(); }
 
 private:
+  [[gnu::noinline]] lease<T> get_slow(const context& ctx) {
+    errc e{};
+    std::exception_ptr failure;
+    detail::slot<T>* s = core_->acquire(ctx, e, failure);
+    if (!s) {
+      if (failure) std::rethrow_exception(failure);
+      throw std::system_error(make_error_code(e));
+    }
+    return lease<T>(core_, s);
+  }
+  [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec) noexcept {
+    errc e{};
+    std::exception_ptr failure;
+    detail::slot<T>* s = core_->acquire(ctx, e, failure);
+    return report(e, ec) ? lease<T>() : lease<T>(core_, s);
+  }
+  [[noreturn, gnu::noinline]] static void throw_error(errc e) { throw std::system_error(make_error_code(e)); }
   static void run_maintenance_loop(detail::core<T>& c, duration every, std::stop_token st) {
     std::mutex m;
     std::condition_variable_any tick;
@@ -136,23 +154,29 @@ private:
     }
   }
 
-  std::error_code check(const lease<T>& l) const noexcept {
-    if (!l.entry_ || l.core_ != core_) return errc::invalid_connection;
-    return {};
+  errc check(const lease<T>& l) const noexcept {
+    return l.slot_ && l.core_ == core_ ? errc{} : errc::invalid_connection;
   }
-  static detail::entry<T> take(lease<T>& l) noexcept {
-    auto e = std::move(*l.entry_);
-    l.entry_.reset();
-    l.core_.reset();
-    return e;
+  [[gnu::always_inline]] errc put_errc(lease<T>& l) noexcept {
+    const errc e = check(l);
+    return e != errc{} ? e : core_->give_back(take(l));
+  }
+  // Sets `ec` the std::filesystem way (cleared on success); true on error.
+  static bool report(errc e, std::error_code& ec) noexcept {
+    if (e != errc{})
+      ec = make_error_code(e);
+    else if (ec)
+      ec.clear();
+    return e != errc{};
+  }
+  static detail::slot<T>& take(lease<T>& l) noexcept {
+    l.core_ = nullptr;
+    return *std::exchange(l.slot_, nullptr);
   }
   void stop_maintenance() noexcept { thread_.request_stop(); }
-  static void throw_if(const std::error_code& ec) {
-    if (ec) throw std::system_error(ec);
-  }
 
-  std::shared_ptr<detail::core<T>> core_;
-  std::jthread thread_; // maintenance; declared last: stopped and joined first
+  detail::core<T>* core_; // owned: abandoned (not deleted) by ~pool, see core
+  std::jthread thread_;   // maintenance; declared last: stopped and joined first
 };
 
 /// The non-throwing constructor: a pool, or null with `ec` (and `why`, naming
