@@ -105,7 +105,7 @@ public:
   explicit core(config<T> cfg)
       : cfg_(std::move(cfg)), max_idle_(cfg_.max_idle.value_or(cfg_.max_size)), track_idle_(max_idle_ < cfg_.max_size),
         check_limits_(cfg_.max_idle_time > duration::zero() || cfg_.max_age > duration::zero()),
-        plain_get_(!check_limits_ && !cfg_.ping), plain_put_(!check_limits_ && !track_idle_),
+        plain_get_(!check_limits_ && !cfg_.ping && !track_idle_), plain_put_(!check_limits_ && !track_idle_),
         id_(thread_cache::new_pool_id()), slots_(new slot<T>[cfg_.max_size]) {
     free_.reserve(cfg_.max_size);
     for (std::size_t i = cfg_.max_size; i-- > 0;) {
@@ -135,9 +135,8 @@ public:
                                                     !closed_.load(std::memory_order_acquire)) {
       slot<T>& s = slots_[te->hint];
       std::uint32_t expected = idle_slot;
-      if (te->hint < high_water_.load(std::memory_order_acquire) &&
-          s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_seq_cst)) {
-        if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+      // The hint is always a valid index; an unused slot is EMPTY, not IDLE.
+      if (s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_seq_cst)) {
         lease_out();
         bump(te->shard->gets);
         bump(te->shard->hits);
@@ -647,7 +646,7 @@ private:
   const std::size_t max_idle_;
   const bool track_idle_;   // max_idle < max_size: idle_count_ is kept
   const bool check_limits_; // max_idle_time or max_age set: gets read the clock
-  const bool plain_get_;    // a claimed idle slot needs no check (no limits, no ping)
+  const bool plain_get_;    // a claimed idle slot needs no check or idle count
   const bool plain_put_;    // a returned slot needs no stamp, check or idle count
   const std::uint64_t id_;  // key of this pool in each thread's cache
   const std::unique_ptr<slot<T>[]> slots_;

@@ -56,7 +56,7 @@ private:
   friend class pool<T>;
   lease(detail::core<T>* core, detail::slot<T>* slot) noexcept : core_(core), slot_(slot) {}
 
-  void give_back() noexcept {
+  [[gnu::always_inline]] void give_back() noexcept {
     if (!slot_) return;
     core_->give_back(*std::exchange(slot_, nullptr)); // may delete an orphaned core
     core_ = nullptr;
