@@ -212,6 +212,7 @@ void AsyncAcquire::deliver(SocketLease lease) {
       return;
     }
   }
+  // The receiver is gone: `lease` returns its socket (owned by no thread) here.
 }
 
 /// Lives in the receiver's thread as its child: dies with it (cancelling),
@@ -322,9 +323,11 @@ std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
   // Enough helpers to connect maxSize sockets at once and still queue a waiter.
   workers.setMaxThreadCount(std::max(2, settings.maxSize + 1));
 
-  const auto every =
-      std::max(std::chrono::duration_cast<milliseconds>(started->pool->maintenance_interval()),
-               started->pool->maintenance_interval() > connpool::duration::zero() ? milliseconds(1) : milliseconds(0));
+  const connpool::duration interval = started->pool->maintenance_interval();
+  // QTimer counts whole milliseconds; never round a due pass down to "off".
+  const milliseconds every = interval > connpool::duration::zero()
+                                 ? std::max(std::chrono::ceil<milliseconds>(interval), milliseconds(1))
+                                 : milliseconds(0);
   if (every > milliseconds(0)) {
     // The raw engine pointer is safe: the thread is joined before `engine` goes.
     maintenance.reset(
