@@ -153,6 +153,7 @@ public:
     thread_entry& te = me();
     counter_shard& sh = *te.shard;
     bump(sh.gets);
+    if (closed_.load(std::memory_order_acquire)) return fail(ec, errc::pool_closed); // before the context
     if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
     if (waiting_.load(std::memory_order_seq_cst) == 0 && !closed_.load(std::memory_order_acquire))
       if (slot<T>* s = take_idle(te, ctx, sh)) return s;
@@ -204,8 +205,8 @@ private:
       retire(s, sh);
       return errc{};
     }
-    if (!reserve_idle()) { // idle is full (max_idle)
-      retire(s, sh);
+    if (!reserve_idle()) { // idle is full (max_idle): a waiter still comes first
+      if (!hand_to_waiter(s)) retire(s, sh);
       return errc{};
     }
     s.state.store(idle_slot, std::memory_order_seq_cst);
@@ -514,12 +515,20 @@ private:
   // Unlocked, slot owned (BUSY). Back to idle, or to a waiter.
   void republish(slot<T>& s, counter_shard& sh) {
     if (!reserve_idle()) {
-      retire(s, sh);
+      if (!hand_to_waiter(s)) retire(s, sh);
       return;
     }
     s.state.store(idle_slot, std::memory_order_seq_cst);
     if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
       settle_published(s, sh);
+  }
+
+  // Unlocked, slot owned. Hands it to the first waiter, if any.
+  bool hand_to_waiter(slot<T>& s) {
+    std::lock_guard lk(mu_);
+    if (!head_ || closed_.load(std::memory_order_relaxed)) return false;
+    hand_over_locked(s);
+    return true;
   }
 
   // Caller holds the lock and owns `s`; the first waiter gets it.
