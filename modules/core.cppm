@@ -660,17 +660,20 @@ private:
   const std::uint64_t id_;  // key of this pool in each thread's cache
   const std::unique_ptr<slot<T>[]> slots_;
 
+  // Read on every operation, written rarely: one shared, clean cache line.
   std::atomic<std::uint32_t> high_water_{0}; // slots [0, high_water_) have been used; grows under mu_
+  std::atomic<std::size_t> waiting_{0};      // length of the waiter list; written under mu_
+  std::atomic<bool> closed_{false};          // written under mu_
+  std::atomic<std::uint64_t> max_active_{0}; // peak of leases out; written when a new peak is reached
+
+  // Written on every operation: each on its own line, away from the above.
   static constexpr std::uint64_t active_mask = 0xffff'ffffu;
   static constexpr std::uint64_t in_flight_unit = 1ull << 32;
   static constexpr std::uint64_t orphaned_bit = 1ull << 63;
-  std::atomic<std::uint64_t> users_{0};      // leases out | puts in flight << 32 | orphaned_bit
-  std::atomic<std::uint64_t> max_active_{0}; // peak of leases out
-  std::atomic<std::size_t> idle_count_{0};   // IDLE slots, kept only when track_idle_
-  std::atomic<std::size_t> waiting_{0};      // length of the waiter list; written under mu_
-  std::atomic<bool> closed_{false};          // written under mu_
+  alignas(64) std::atomic<std::uint64_t> users_{0};    // leases out | puts in flight << 32 | orphaned_bit
+  alignas(64) std::atomic<std::size_t> idle_count_{0}; // IDLE slots, kept only when track_idle_
 
-  mutable std::mutex mu_;
+  alignas(64) mutable std::mutex mu_;
   std::condition_variable_any drained_cv_; // close() waits here for open_ == 0
   std::vector<std::uint32_t> free_;        // guarded by mu_; EMPTY slot indices
   std::size_t open_ = 0;                   // guarded by mu_; non-EMPTY slots plus granted capacity
