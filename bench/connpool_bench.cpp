@@ -70,14 +70,22 @@ options parse(int argc, char** argv) {
       if (end == v || *end || d < 0) usage(("bad number in " + std::string(a)).c_str());
       return d;
     };
-    if (auto v = value("--pool=")) o.pool = v;
-    else if (auto v = value("--threads=")) o.threads = static_cast<int>(number(v));
-    else if (auto v = value("--max=")) o.max = static_cast<std::size_t>(number(v));
-    else if (auto v = value("--seconds=")) o.seconds = number(v);
-    else if (auto v = value("--warmup=")) o.warmup = number(v);
-    else if (auto v = value("--hold=")) o.hold_ns = static_cast<std::uint64_t>(number(v));
-    else if (a == "--no-latency") o.latency = false;
-    else usage(("unknown argument " + std::string(a)).c_str());
+    if (auto v = value("--pool="))
+      o.pool = v;
+    else if (auto v = value("--threads="))
+      o.threads = static_cast<int>(number(v));
+    else if (auto v = value("--max="))
+      o.max = static_cast<std::size_t>(number(v));
+    else if (auto v = value("--seconds="))
+      o.seconds = number(v);
+    else if (auto v = value("--warmup="))
+      o.warmup = number(v);
+    else if (auto v = value("--hold="))
+      o.hold_ns = static_cast<std::uint64_t>(number(v));
+    else if (a == "--no-latency")
+      o.latency = false;
+    else
+      usage(("unknown argument " + std::string(a)).c_str());
   }
   if (o.pool != "connpool" && o.pool != "naive") usage("--pool must be connpool or naive");
   if (o.threads < 1 || o.max < 1 || o.seconds <= 0) usage("--threads, --max and --seconds must be positive");
@@ -132,7 +140,8 @@ template <class MakeWorker> void run(const options& o, MakeWorker make_worker) {
   std::vector<worker_result> results(static_cast<std::size_t>(o.threads));
   std::vector<std::jthread> threads;
   threads.reserve(results.size());
-  for (auto& r : results) threads.emplace_back(make_worker(r));
+  for (auto& r : results)
+    threads.emplace_back(make_worker(r));
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
   const std::uint64_t allocs_before = g_allocations.load();
   const auto start = steady::now();
@@ -154,8 +163,8 @@ template <class MakeWorker> void run(const options& o, MakeWorker make_worker) {
               static_cast<double>(ops) / elapsed, static_cast<unsigned long long>(all.percentile(0.50)),
               static_cast<unsigned long long>(all.percentile(0.99)));
   std::fprintf(stderr, "extra: peer=%s cycles_total=%llu max_ns=%llu p999_ns=%llu allocs_per_cycle=%.6f\n",
-               o.pool.c_str(), static_cast<unsigned long long>(cycles),
-               static_cast<unsigned long long>(all.max()), static_cast<unsigned long long>(all.percentile(0.999)),
+               o.pool.c_str(), static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(all.max()),
+               static_cast<unsigned long long>(all.percentile(0.999)),
                ops ? static_cast<double>(allocs_after - allocs_before) / static_cast<double>(ops) : 0.0);
 }
 
@@ -165,9 +174,7 @@ int main(int argc, char** argv) {
   const options o = parse(argc, argv);
   if (o.pool == "naive") {
     bench::naive_pool p(o.max);
-    run(o, [&](worker_result& r) {
-      return [&] { worker(o, r, [&] { return p.get(); }, [&](int c) { p.put(c); }); };
-    });
+    run(o, [&](worker_result& r) { return [&] { worker(o, r, [&] { return p.get(); }, [&](int c) { p.put(c); }); }; });
     return 0;
   }
   connpool::config<int> cfg;
@@ -177,12 +184,11 @@ int main(int argc, char** argv) {
   connpool::pool<int> p(cfg);
   {
     std::vector<connpool::lease<int>> warm;
-    for (std::size_t i = 0; i < o.max; ++i) warm.push_back(p.get());
+    for (std::size_t i = 0; i < o.max; ++i)
+      warm.push_back(p.get());
   } // M idle connections
   run(o, [&](worker_result& r) {
-    return [&] {
-      worker(o, r, [&] { return p.get(); }, [&](connpool::lease<int>& l) { p.put(l); });
-    };
+    return [&] { worker(o, r, [&] { return p.get(); }, [&](connpool::lease<int>& l) { p.put(l); }); };
   });
   const auto s = p.stats();
   if (s.misses != o.max || s.open != o.max) {

@@ -17,7 +17,8 @@ public:
     if (ns > max_) max_ = ns;
   }
   void merge(const latency_histogram& o) noexcept {
-    for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      counts_[i] += o.counts_[i];
     total_ += o.total_;
     if (o.max_ > max_) max_ = o.max_;
   }

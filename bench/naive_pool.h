@@ -12,7 +12,8 @@ namespace bench {
 class naive_pool {
 public:
   explicit naive_pool(std::size_t idle) {
-    for (std::size_t i = 0; i < idle; ++i) idle_.push_back(static_cast<int>(i));
+    for (std::size_t i = 0; i < idle; ++i)
+      idle_.push_back(static_cast<int>(i));
   }
   int get() {
     std::unique_lock lk(mu_);
