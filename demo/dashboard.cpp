@@ -1,0 +1,191 @@
+#include "dashboard.h"
+
+#include <QtNetwork/qsslerror.h>
+
+#include <algorithm>
+
+using connpool::qt::SocketPool;
+using connpool::qt::SocketPoolStats;
+
+namespace {
+constexpr int sampleMs = 500;
+constexpr int historySamples = 60 * 1000 / sampleMs; // the charts' 60 s
+
+void append(QList<qreal>& history, qreal value) {
+  history.append(value);
+  if (history.size() > historySamples) history.remove(0, history.size() - historySamples);
+}
+
+/// The q-th quantile (0..1) of `values` in milliseconds; 0 when empty.
+qreal quantileMs(std::vector<qint64>& values, double q) {
+  if (values.empty()) return 0;
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+  return static_cast<qreal>(values[k]) / 1000.0;
+}
+} // namespace
+
+Dashboard::Dashboard(const QString& host, quint16 port, bool tls, const QList<QSslCertificate>& caCertificates,
+                     QObject* parent)
+    : QObject(parent), host_(host), port_(port), tls_(tls), caCertificates_(caCertificates),
+      generator_(std::make_unique<LoadGenerator>()) {
+  if (host_.isEmpty()) {
+    server_ = std::make_unique<EchoServer>();
+    ready_ = server_->start();
+    host_ = QStringLiteral("127.0.0.1");
+    port_ = static_cast<quint16>(server_->port());
+  }
+  connect(generator_.get(), &LoadGenerator::leaseError, this,
+          [this](const QString& text) { log(QStringLiteral("warning"), text); });
+  connect(generator_.get(), &LoadGenerator::poolReleased, this, &Dashboard::release);
+
+  pool_ = makePool(Settings{});
+  generator_->setPool(pool_.get());
+
+  uptime_.start();
+  sampler_.setInterval(sampleMs);
+  connect(&sampler_, &QTimer::timeout, this, &Dashboard::sample);
+  sampler_.start();
+}
+
+Dashboard::~Dashboard() {
+  sampler_.stop();
+  generator_->shutDown();
+}
+
+bool Dashboard::isReady() const { return ready_; }
+SocketPool* Dashboard::pool() const { return pool_.get(); }
+int Dashboard::poolGeneration() const { return generation_; }
+EchoServer* Dashboard::server() const { return server_.get(); }
+LoadGenerator* Dashboard::generator() const { return generator_.get(); }
+QString Dashboard::target() const {
+  return QStringLiteral("%1:%2").arg(host_).arg(port_) + (tls_ ? QStringLiteral(" (TLS)") : QString());
+}
+bool Dashboard::isTls() const { return tls_; }
+int Dashboard::retiringPools() const { return static_cast<int>(retired_.size()); }
+
+int Dashboard::sampleInterval() const { return sampleMs; }
+int Dashboard::historyLength() const { return historySamples; }
+QList<qreal> Dashboard::activeHistory() const { return active_; }
+QList<qreal> Dashboard::idleHistory() const { return idle_; }
+QList<qreal> Dashboard::waitingHistory() const { return waiting_; }
+QList<qreal> Dashboard::p50History() const { return p50_; }
+QList<qreal> Dashboard::p99History() const { return p99_; }
+QList<qreal> Dashboard::hitRateHistory() const { return hitRate_; }
+qreal Dashboard::latencyP50() const { return p50_.isEmpty() ? 0 : p50_.last(); }
+qreal Dashboard::latencyP99() const { return p99_.isEmpty() ? 0 : p99_.last(); }
+qreal Dashboard::hitRate() const { return hitRate_.isEmpty() ? 0 : hitRate_.last(); }
+quint64 Dashboard::roundTrips() const { return generator_->roundTrips(); }
+qreal Dashboard::uptime() const { return static_cast<qreal>(uptime_.elapsed()) / 1000.0; }
+
+std::unique_ptr<SocketPool> Dashboard::makePool(const Settings& settings) {
+  auto pool = std::make_unique<SocketPool>(host_, port_);
+  pool->setMaxSize(settings.maxSize);
+  pool->setMaxIdle(settings.maxIdle);
+  pool->setMaxIdleTime(settings.maxIdleTime);
+  pool->setMaxAge(settings.maxAge);
+  pool->setHealthCheckInterval(settings.healthCheckInterval);
+  pool->setHealthCheckTimeout(500);
+  pool->setConnectTimeout(1000);
+  pool->setStatsInterval(100);
+  if (tls_) {
+    pool->setTlsEnabled(true);
+    if (!caCertificates_.isEmpty()) pool->setCaCertificates(caCertificates_);
+  }
+  connect(pool.get(), &SocketPool::connectFailed, this, [this](QAbstractSocket::SocketError, const QString& text) {
+    log(QStringLiteral("error"), QStringLiteral("connect failed: ") + text);
+  });
+  connect(pool.get(), &SocketPool::sslErrors, this, [this](const QList<QSslError>& errors) {
+    for (const QSslError& e : errors)
+      log(QStringLiteral("error"), QStringLiteral("TLS: ") + e.errorString());
+  });
+  return pool;
+}
+
+void Dashboard::applySettings(int maxSize, int maxIdle, int maxIdleTime, int maxAge, int healthCheckInterval) {
+  const Settings settings{qMax(1, maxSize), maxIdle < 0 ? -1 : maxIdle, qMax(0, maxIdleTime), qMax(0, maxAge),
+                          qMax(0, healthCheckInterval)};
+  retired_.push_back(std::move(pool_));
+  pool_ = makePool(settings);
+  ++generation_;
+  previous_ = SocketPoolStats{};
+  emit retiringPoolsChanged();
+  emit poolChanged();
+  log(QStringLiteral("info"),
+      QStringLiteral("pool #%1 replaces #%2: max_size %3, max_idle %4, max_idle_time %5 ms, max_age %6 ms, "
+                     "health check %7 ms")
+          .arg(generation_)
+          .arg(generation_ - 1)
+          .arg(settings.maxSize)
+          .arg(settings.maxIdle < 0 ? QStringLiteral("= max_size") : QString::number(settings.maxIdle))
+          .arg(settings.maxIdleTime)
+          .arg(settings.maxAge)
+          .arg(settings.healthCheckInterval));
+  // The old pool is deleted once its workers have finished (poolReleased).
+  generator_->setPool(pool_.get());
+}
+
+void Dashboard::release(SocketPool* pool) {
+  const auto it = std::find_if(retired_.begin(), retired_.end(), [pool](const auto& p) { return p.get() == pool; });
+  if (it == retired_.end()) return;
+  retired_.erase(it);
+  emit retiringPoolsChanged();
+}
+
+void Dashboard::stopLoad() {
+  generator_->setAsyncEnabled(false);
+  generator_->shutDown();
+}
+
+QString Dashboard::statsLine() const {
+  const SocketPoolStats s = pool_->stats();
+  return QStringLiteral("stats: gets=%1 puts=%2 discards=%3 hits=%4 misses=%5 waits=%6 timeouts=%7 "
+                        "ping_failures=%8 idle_closed=%9 age_closed=%10 factory_failures=%11 close_timeouts=%12 "
+                        "max_active=%13 open=%14 idle=%15 active=%16 waiting=%17 round_trips=%18")
+      .arg(s.gets)
+      .arg(s.puts)
+      .arg(s.discards)
+      .arg(s.hits)
+      .arg(s.misses)
+      .arg(s.waits)
+      .arg(s.timeouts)
+      .arg(s.pingFailures)
+      .arg(s.idleClosed)
+      .arg(s.ageClosed)
+      .arg(s.factoryFailures)
+      .arg(s.closeTimeouts)
+      .arg(s.maxActive)
+      .arg(s.openCount)
+      .arg(s.idleCount)
+      .arg(s.activeCount)
+      .arg(s.waitingCount)
+      .arg(generator_->roundTrips());
+}
+
+void Dashboard::log(const QString& severity, const QString& text) { emit event(severity, text); }
+
+void Dashboard::sample() {
+  const SocketPoolStats now = pool_->stats();
+  append(active_, now.activeCount);
+  append(idle_, now.idleCount);
+  append(waiting_, now.waitingCount);
+
+  std::vector<qint64> latencies = generator_->takeLatencies();
+  append(p50_, quantileMs(latencies, 0.50));
+  append(p99_, quantileMs(latencies, 0.99));
+
+  // Hit rate of this interval; with no gets, the last value carries on.
+  const quint64 gets = now.gets - previous_.gets;
+  const quint64 hits = now.hits - previous_.hits;
+  append(hitRate_, gets > 0 ? 100.0 * static_cast<qreal>(hits) / static_cast<qreal>(gets)
+                            : (hitRate_.isEmpty() ? 0 : hitRate_.last()));
+
+  if (now.pingFailures > previous_.pingFailures)
+    log(QStringLiteral("error"), QStringLiteral("%1 ping failure(s): dead idle sockets found and closed")
+                                     .arg(now.pingFailures - previous_.pingFailures));
+  if (now.closeTimeouts > previous_.closeTimeouts)
+    log(QStringLiteral("warning"),
+        QStringLiteral("%1 close timeout(s)").arg(now.closeTimeouts - previous_.closeTimeouts));
+  previous_ = now;
+  emit historyChanged();
+}

@@ -1,0 +1,106 @@
+// connpool-demo: the QML dashboard of a live SocketPool under load.
+//
+//   connpool-demo                         embedded echo server + pool to it
+//   connpool-demo --host H --port P [--tls [--ca FILE]]   an external echo server
+//   connpool-demo --screenshot FILE.png --after SECONDS   offscreen run, PNG, stats line
+#include "dashboard.h"
+
+#include <QtCore/qcommandlineparser.h>
+#include <QtCore/qtimer.h>
+#include <QtGui/qguiapplication.h>
+#include <QtGui/qimage.h>
+#include <QtQml/qqmlapplicationengine.h>
+#include <QtQml/qqmlextensionplugin.h>
+#include <QtQuick/qquickwindow.h>
+
+#include <cstdio>
+#include <cstring>
+
+Q_IMPORT_QML_PLUGIN(ConnPoolPlugin)
+Q_IMPORT_QML_PLUGIN(ConnPoolDemoPlugin)
+
+int main(int argc, char* argv[]) {
+  // Screenshot mode renders offscreen unless a platform was chosen.
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--screenshot") == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+      qputenv("QT_QPA_PLATFORM", "offscreen");
+
+  QGuiApplication app(argc, argv);
+  QGuiApplication::setApplicationName(QStringLiteral("connpool-demo"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QStringLiteral("Dashboard of a connpool SocketPool under load. With no --host it starts its own echo server."));
+  parser.addHelpOption();
+  const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("Echo server to pool to."),
+                                QStringLiteral("HOST"));
+  const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Its port."), QStringLiteral("PORT"));
+  const QCommandLineOption tls(QStringLiteral("tls"), QStringLiteral("Connect with TLS (peer verified)."));
+  const QCommandLineOption ca(QStringLiteral("ca"), QStringLiteral("PEM file of the CA certificates to trust."),
+                              QStringLiteral("FILE"));
+  const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                      QStringLiteral("Render offscreen, save the window to FILE and exit."),
+                                      QStringLiteral("FILE"));
+  const QCommandLineOption after(QStringLiteral("after"), QStringLiteral("Seconds of load before the screenshot."),
+                                 QStringLiteral("SECONDS"), QStringLiteral("5"));
+  const QCommandLineOption workers(QStringLiteral("workers"), QStringLiteral("Worker threads at start (default 8)."),
+                                   QStringLiteral("N"));
+  parser.addOptions({host, port, tls, ca, screenshot, after, workers});
+  parser.process(app);
+
+  const bool external = parser.isSet(host) || parser.isSet(port);
+  bool portOk = true;
+  const uint portValue = parser.value(port).toUInt(&portOk);
+  if (external && (!parser.isSet(host) || !portOk || portValue == 0 || portValue > 65535)) {
+    std::fprintf(stderr, "connpool-demo: --host and --port (1-65535) go together\n");
+    return 2;
+  }
+  if (parser.isSet(tls) && !external) {
+    std::fprintf(stderr, "connpool-demo: --tls needs --host/--port (the embedded echo server is plain TCP)\n");
+    return 2;
+  }
+  QList<QSslCertificate> caCertificates;
+  if (parser.isSet(ca)) {
+    caCertificates = QSslCertificate::fromPath(parser.value(ca));
+    if (caCertificates.isEmpty()) {
+      std::fprintf(stderr, "connpool-demo: no certificate in %s\n", qPrintable(parser.value(ca)));
+      return 2;
+    }
+  }
+  bool afterOk = true;
+  const double afterSeconds = parser.value(after).toDouble(&afterOk);
+  if (!afterOk || afterSeconds < 0) {
+    std::fprintf(stderr, "connpool-demo: --after wants a number of seconds\n");
+    return 2;
+  }
+
+  // Destroyed after the engine (declared first): the QML never outlives it.
+  Dashboard dashboard(external ? parser.value(host) : QString(), static_cast<quint16>(portValue), parser.isSet(tls),
+                      caCertificates);
+  if (!dashboard.isReady()) {
+    std::fprintf(stderr, "connpool-demo: the embedded echo server could not listen on 127.0.0.1\n");
+    return 1;
+  }
+  if (parser.isSet(workers)) dashboard.generator()->setWorkers(parser.value(workers).toInt());
+
+  QQmlApplicationEngine engine;
+  engine.setInitialProperties({{QStringLiteral("dashboard"), QVariant::fromValue(&dashboard)}});
+  engine.load(QUrl(QStringLiteral("qrc:/qt/qml/ConnPoolDemo/Main.qml")));
+  if (engine.rootObjects().isEmpty()) return 1;
+  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
+  if (!window) return 1;
+
+  if (parser.isSet(screenshot)) {
+    const QString file = parser.value(screenshot);
+    QTimer::singleShot(static_cast<int>(afterSeconds * 1000), &app, [&] {
+      const QImage image = window->grabWindow();
+      const bool saved = !image.isNull() && image.save(file, "PNG");
+      if (!saved) std::fprintf(stderr, "connpool-demo: could not save %s\n", qPrintable(file));
+      dashboard.stopLoad();
+      std::printf("%s\n", qPrintable(dashboard.statsLine()));
+      std::fflush(stdout);
+      QCoreApplication::exit(saved ? 0 : 1);
+    });
+  }
+  return QGuiApplication::exec();
+}
