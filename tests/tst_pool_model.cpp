@@ -4,7 +4,9 @@
 // factory/ping/close faults, close with and without leases, destruction with
 // leases out) run on a real pool and on the reference model in
 // support/pool_model.h; after every step the result, the connection handed
-// out, every metric and the set of closed connections must agree.
+// out, every metric and the set of closed connections must agree. The idle
+// order is checked as the pool defines it (the calling thread's last returned
+// connection first, then any usable idle one; see support/pool_model.h).
 //
 // CONNPOOL_MODEL_STEPS (default 1,000,000) sets the total steps, spread over
 // seeds of 2,000 steps; CONNPOOL_MODEL_SEED (default 1) the first seed. A
@@ -22,20 +24,20 @@ import connpool;
 
 namespace {
 
-std::uint64_t env_number(const char *name, std::uint64_t fallback) {
-  const char *v = std::getenv(name);
+std::uint64_t env_number(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-std::optional<pool_model::runner::failure> run_once(std::uint32_t seed, const std::vector<pool_model::op> &ops,
-                                                    pool_model::totals *figures = nullptr) {
+std::optional<pool_model::runner::failure> run_once(std::uint32_t seed, const std::vector<pool_model::op>& ops,
+                                                    pool_model::totals* figures = nullptr) {
   pool_model::runner r(seed);
   auto f = r.run(ops);
   if (figures) *figures += r.figures();
   return f;
 }
 
-std::string report(std::uint32_t seed, const std::vector<pool_model::op> &ops, std::size_t original) {
+std::string report(std::uint32_t seed, const std::vector<pool_model::op>& ops, std::size_t original) {
   std::string s = "seed " + std::to_string(seed) + " (" + pool_model::settings::from_seed(seed).describe() +
                   "): shrunk from " + std::to_string(original) + " to " + std::to_string(ops.size()) + " steps:\n";
   for (std::size_t i = 0; i < ops.size(); ++i)
@@ -63,7 +65,7 @@ private slots:
         std::vector<pool_model::op> prefix(
             ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(std::min(f->step + 1, ops.size())));
         const auto shrunk = pool_model::shrink(
-            prefix, [seed](const std::vector<pool_model::op> &c) { return run_once(seed, c).has_value(); });
+            prefix, [seed](const std::vector<pool_model::op>& c) { return run_once(seed, c).has_value(); });
         const std::string msg =
             "step " + std::to_string(f->step) + ": " + f->what + "\n" + report(seed, shrunk, prefix.size());
         QFAIL(msg.c_str());
@@ -87,12 +89,19 @@ private slots:
           static_cast<unsigned long long>(figures.idle_closed), static_cast<unsigned long long>(figures.age_closed),
           static_cast<unsigned long long>(figures.close_timeouts), static_cast<unsigned long long>(figures.created),
           static_cast<unsigned long long>(figures.closed));
+    qInfo("model: idle order: %llu gets bound to the calling thread's last returned connection, %llu gets "
+          "chose among usable idle ones (%llu of them skipped a hint made non-binding by another pool's use)",
+          static_cast<unsigned long long>(figures.hint_firsts), static_cast<unsigned long long>(figures.free_choices),
+          static_cast<unsigned long long>(figures.hints_forgotten));
+    qInfo("model: %llu healthy health-check pings answered past health_check_timeout (preempted)",
+          static_cast<unsigned long long>(figures.late_healthy_pings));
     QCOMPARE(figures.steps, total);
     QCOMPARE(figures.created, figures.closed);
     // Every path was exercised, not just the easy ones.
     QVERIFY(figures.waits > 0 && figures.timeouts > 0 && figures.cancellations > 0 && figures.factory_failures > 0);
     QVERIFY(figures.ping_failures > 0 && figures.idle_closed > 0 && figures.age_closed > 0 && figures.close_errors > 0);
     QVERIFY(figures.close_timeouts > 0 && figures.invalid_returns > 0 && figures.pools > figures.runs);
+    QVERIFY(figures.hint_firsts > 0 && figures.free_choices > 0);
   }
 
   void sameSeedReplaysTheSameSequenceWithTheSameOutcome() {
@@ -110,9 +119,9 @@ private slots:
     // A stand-in failure: "a destroy after two faults". The shrinker must keep
     // exactly three operations in order.
     auto ops = pool_model::generate(11, 400);
-    auto fails = [](const std::vector<pool_model::op> &c) {
+    auto fails = [](const std::vector<pool_model::op>& c) {
       int faults = 0;
-      for (const auto &o : c) {
+      for (const auto& o : c) {
         if (o.k == pool_model::kind::fault) ++faults;
         if (o.k == pool_model::kind::destroy && faults >= 2) return true;
       }

@@ -7,6 +7,23 @@
 // the end). Used by tests/tst_pool_model.cpp (seeded random sequences) and
 // tests/fuzz/fuzz_pool.cpp (sequences decoded from fuzzer input).
 //
+// Idle order: the pool does not promise one global order. The model holds
+// it to this rule: a get first claims the idle connection the calling thread
+// put back into the idle list most recently (its hint; a put that closed the
+// connection does not count), if it is still idle: handed out when fresh and
+// answering its ping, else closed and counted. Otherwise any idle connection
+// may come next: the model accepts the pool's choice when the one handed out
+// is idle and usable and every connection the get closed on the way was idle
+// and stale or failed its ping (in the order observed: the hint's close
+// first), then follows that choice. When no other idle connection is usable
+// there is no choice (all are closed, then the get dials or waits). The hint
+// is not binding after the thread used another pool since setting it (the
+// pool remembers hints in a small per-thread cache of pools).
+//
+// Real time enters in one place: health_check_timeout (50 us). A healthy ping
+// under it may be preempted past it; the pool then rightly counts a late
+// ping as failed, and the model accepts that for such a ping only.
+//
 // Single-threaded and deterministic: the pool's clock is a manual_clock,
 // maintenance is driven by maintain(), and a get that must wait is only issued
 // when a helper thread will end the wait in a known way (cancel, put, discard,
@@ -72,13 +89,13 @@ struct op {
   std::uint16_t d = 0;
 };
 
-inline const char *kind_name(kind k) {
-  static const char *names[] = {"get",     "put",     "discard",  "drop",  "reassign", "invalid_return",
+inline const char* kind_name(kind k) {
+  static const char* names[] = {"get",     "put",     "discard",  "drop",  "reassign", "invalid_return",
                                 "foreign", "advance", "maintain", "fault", "close",    "destroy"};
   return k < kind::kinds ? names[static_cast<int>(k)] : "?";
 }
 
-inline std::string describe(const op &o) {
+inline std::string describe(const op& o) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "{%s, a=%u, b=%u, c=%u, d=%u}", kind_name(o.k), unsigned(o.a), unsigned(o.b),
                 unsigned(o.c), unsigned(o.d));
@@ -97,14 +114,14 @@ inline std::vector<op> generate(std::uint32_t seed, std::size_t n) {
                                        {kind::foreign, 30}, {kind::advance, 90},  {kind::maintain, 70},
                                        {kind::fault, 80},   {kind::close, 8},     {kind::destroy, 4}};
   int total = 0;
-  for (auto &w : weights)
+  for (auto& w : weights)
     total += w.w;
   std::vector<op> ops;
   ops.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     int x = static_cast<int>(r() % static_cast<unsigned>(total));
     op o;
-    for (auto &w : weights) {
+    for (auto& w : weights) {
       if (x < w.w) {
         o.k = w.k;
         break;
@@ -122,7 +139,7 @@ inline std::vector<op> generate(std::uint32_t seed, std::size_t n) {
 }
 
 /// Operations decoded from raw bytes (the fuzzer's input): 6 bytes each.
-inline std::vector<op> decode(const std::uint8_t *data, std::size_t size) {
+inline std::vector<op> decode(const std::uint8_t* data, std::size_t size) {
   std::vector<op> ops;
   for (std::size_t i = 0; i + 6 <= size; i += 6) {
     op o;
@@ -187,11 +204,15 @@ struct totals {
   std::uint64_t puts = 0, discards = 0, invalid_returns = 0, close_timeouts = 0;
   std::uint64_t idle_closed = 0, age_closed = 0, ping_failures = 0, factory_failures = 0, close_errors = 0;
   std::uint64_t created = 0, closed = 0;
-  std::uint64_t faults_injected = 0; // factory throws, pings false/throwing/slow, closes throwing
+  std::uint64_t faults_injected = 0;    // factory throws, pings false/throwing/slow, closes throwing
+  std::uint64_t hint_firsts = 0;        // gets bound to claim the calling thread's last returned connection first
+  std::uint64_t free_choices = 0;       // gets where the pool chose among usable idle connections
+  std::uint64_t hints_forgotten = 0;    // ... and skipped a hint made non-binding by a call into another pool
+  std::uint64_t late_healthy_pings = 0; // healthy health-check pings preempted past health_check_timeout
 
-  totals &operator+=(const totals &o) {
-    std::uint64_t *a = &runs;
-    const std::uint64_t *b = &o.runs;
+  totals& operator+=(const totals& o) {
+    std::uint64_t* a = &runs;
+    const std::uint64_t* b = &o.runs;
     for (std::size_t i = 0; i < sizeof(totals) / sizeof(std::uint64_t); ++i)
       a[i] += b[i];
     return *this;
@@ -210,15 +231,15 @@ public:
   helper() {
     thread_ = std::jthread([this](std::stop_token st) { loop(st); });
   }
-  helper(const helper &) = delete;
-  helper &operator=(const helper &) = delete;
+  helper(const helper&) = delete;
+  helper& operator=(const helper&) = delete;
   ~helper() {
     thread_.request_stop();
     thread_.join();
   }
   /// One per process, shared by every run (threads are costly to start under
   /// the sanitizers, and the fuzzer runs thousands of inputs a second).
-  static helper &shared() {
+  static helper& shared() {
     static helper h;
     return h;
   }
@@ -311,11 +332,11 @@ public:
   };
 
   explicit runner(std::uint32_t config_seed) : first_seed_(config_seed) {}
-  runner(const runner &) = delete;
-  runner &operator=(const runner &) = delete;
+  runner(const runner&) = delete;
+  runner& operator=(const runner&) = delete;
 
   /// Runs `ops` on a fresh pool; the first disagreement or broken invariant.
-  std::optional<failure> run(const std::vector<op> &ops) {
+  std::optional<failure> run(const std::vector<op>& ops) {
     helper_ = &helper::shared();
     helper_->watch(hang_);
     start_pool(first_seed_);
@@ -341,8 +362,8 @@ public:
     return failure{step, error_};
   }
 
-  const totals &figures() const noexcept { return t_; }
-  const settings &current_settings() const noexcept { return s_; }
+  const totals& figures() const noexcept { return t_; }
+  const settings& current_settings() const noexcept { return s_; }
 
 private:
   enum fault_bits : std::uint8_t {
@@ -361,20 +382,37 @@ private:
   };
   struct model {
     bool closed = false;
-    std::vector<mconn> idle; // back = most recently returned
+    std::vector<mconn> idle; // no order: the pool's idle order is only constrained by `hint`
     std::vector<mconn> active;
     connpool::metrics m;
     time_point next_health_check;
     std::size_t max_idle = 0;
+    // The connection the calling (main) thread put back into the idle list
+    // last (put, a lease's destructor, lease move-assignment; not a put that
+    // closed it): while it is idle, get must claim it first. 0 = none.
+    int hint = 0;
+    // The main thread used another pool (the foreign pool, or an orphan's
+    // destroyed one) since it set `hint`. The pool keeps its per-thread hint
+    // in a small per-thread cache of pools (counters.cppm, 4 ways) that such
+    // a call may evict, so `hint` is then not binding.
+    bool hint_unsure = false;
   };
+  // The verdict of get's checks on an idle connection.
+  enum verdict : int { usable = 0, stale_idle_time = 1, stale_max_age = 2, ping_failed = 3 };
   struct prediction {
     bool waits = false;
     std::error_code ec;
     int id = 0;
+    // The pool chooses: it must hand out one of `good` (idle, fresh, ping ok)
+    // after closing any subset of `bad` (idle, stale or failing their ping);
+    // do_get checks its choice and then follows it.
+    bool choice = false;
+    std::vector<int> good, bad;
+    int hint_candidate = 0; // an idle `hint` that is not binding (hint_unsure)
   };
 
   // ---- callbacks (may run on the helper thread too) ----
-  conn make_conn(const context &) {
+  conn make_conn(const context&) {
     std::lock_guard lk(mu_);
     if (factory_fail_) {
       ++t_.faults_injected;
@@ -385,9 +423,9 @@ private:
     faults_.push_back(0);
     return conn{id};
   }
-  void close_conn(conn &c) {
+  void close_conn(conn& c) {
     std::unique_lock lk(mu_);
-    int &n = c.id >= foreign_base ? foreign_closes_.at(static_cast<std::size_t>(c.id - foreign_base))
+    int& n = c.id >= foreign_base ? foreign_closes_.at(static_cast<std::size_t>(c.id - foreign_base))
                                   : closes_.at(static_cast<std::size_t>(c.id));
     if (++n > 1 && violation_.empty()) violation_ = "connection " + std::to_string(c.id) + " closed twice";
     if (c.id < foreign_base) step_closes_.push_back(c.id);
@@ -397,7 +435,7 @@ private:
       throw std::runtime_error("close told to fail");
     }
   }
-  bool ping_conn(conn &c, const context &ctx) {
+  bool ping_conn(conn& c, const context& ctx) {
     std::unique_lock lk(mu_);
     const int mode = faults_.at(static_cast<std::size_t>(c.id)) & ping_mask;
     if (mode != ping_ok) ++t_.faults_injected;
@@ -411,7 +449,15 @@ private:
         while (std::chrono::steady_clock::now() < *ctx.deadline())
           std::this_thread::yield();
       return true;
-    default: return true;
+    default:
+      // A healthy ping under a near real-time deadline (health_check_timeout)
+      // may still answer late when this thread is preempted: the pool then
+      // rightly counts a failure. Note whether it is surely in time.
+      if (ctx.deadline() && *ctx.deadline() - std::chrono::steady_clock::now() < 1s) {
+        std::lock_guard g(mu_);
+        maybe_late_.push_back(c.id);
+      }
+      return true;
     }
   }
   std::uint8_t fault_of(int id) {
@@ -419,11 +465,11 @@ private:
     return faults_.at(static_cast<std::size_t>(id));
   }
 
-  connpool::config<conn> make_config(const settings &s) {
+  connpool::config<conn> make_config(const settings& s) {
     connpool::config<conn> c;
-    c.factory = [this](const context &ctx) { return make_conn(ctx); };
-    c.close = [this](conn &x) { close_conn(x); };
-    if (s.ping) c.ping = [this](conn &x, const context &ctx) { return ping_conn(x, ctx); };
+    c.factory = [this](const context& ctx) { return make_conn(ctx); };
+    c.close = [this](conn& x) { close_conn(x); };
+    if (s.ping) c.ping = [this](conn& x, const context& ctx) { return ping_conn(x, ctx); };
     c.max_size = s.max_size;
     c.max_idle = s.max_idle;
     c.max_idle_time = s.max_idle_time;
@@ -451,12 +497,12 @@ private:
     expected_closes_.push_back(id);
     if (fault_of(id) & close_throws) ++m_.m.close_errors;
   }
-  void m_lease_out(const mconn &c) {
+  void m_lease_out(const mconn& c) {
     m_.active.push_back(c);
     if (m_.active.size() > m_.m.max_active) m_.m.max_active = m_.active.size();
   }
   std::optional<mconn> m_take_active(int id) {
-    auto it = std::find_if(m_.active.begin(), m_.active.end(), [id](const mconn &c) { return c.id == id; });
+    auto it = std::find_if(m_.active.begin(), m_.active.end(), [id](const mconn& c) { return c.id == id; });
     if (it == m_.active.end()) {
       fail("model: lease " + std::to_string(id) + " is not active");
       return std::nullopt;
@@ -465,11 +511,11 @@ private:
     m_.active.erase(it);
     return c;
   }
-  bool m_aged(const mconn &c, time_point t) const {
+  bool m_aged(const mconn& c, time_point t) const {
     return s_.max_age > duration::zero() && t - c.created >= s_.max_age;
   }
   // 0 fresh, 1 past max_idle_time, 2 past max_age (age first)
-  int m_expiry(const mconn &c, time_point t) const {
+  int m_expiry(const mconn& c, time_point t) const {
     if (m_aged(c, t)) return 2;
     if (s_.max_idle_time > duration::zero() && t - c.returned >= s_.max_idle_time) return 1;
     return 0;
@@ -477,8 +523,10 @@ private:
   void m_count_expiry(int x) { (x == 2 ? m_.m.age_closed : m_.m.idle_closed)++; }
   std::size_t m_open() const { return m_.idle.size() + m_.active.size(); }
 
-  /// put / a lease's destructor / the end of a health check: close, keep idle.
-  std::error_code m_place(mconn c, bool refresh) {
+  /// put / a lease's destructor (`by_put`, the main thread's: it sets the
+  /// hint when it keeps the connection) / the end of a health check: close,
+  /// keep idle.
+  std::error_code m_place(mconn c, bool by_put) {
     const time_point t = now();
     if (m_.closed) {
       m_close(c.id);
@@ -490,7 +538,11 @@ private:
       return {};
     }
     if (m_.idle.size() < m_.max_idle) {
-      if (refresh) c.returned = t;
+      if (by_put) {
+        c.returned = t;
+        m_.hint = c.id;
+        m_.hint_unsure = false;
+      }
       m_.idle.push_back(c);
       return {};
     }
@@ -517,40 +569,111 @@ private:
     m_lease_out({id, t, t});
     return {false, {}, id};
   }
-  /// get() up to the point where it would wait.
+  /// What get's checks make of an idle connection (a get's deadline is far
+  /// or none once it reaches the idle list: a slow ping is in time).
+  verdict m_verdict(const mconn& c) {
+    if (const int x = m_expiry(c, now()); x != 0) return x == 2 ? stale_max_age : stale_idle_time;
+    if (s_.ping) {
+      const int mode = fault_of(c.id) & ping_mask;
+      if (mode != ping_ok && mode != ping_slow) return ping_failed;
+    }
+    return usable;
+  }
+  /// A connection get found unusable: counted and closed.
+  void m_reject(int id, verdict v) {
+    if (v == ping_failed)
+      ++m_.m.ping_failures;
+    else
+      m_count_expiry(v == stale_max_age ? 2 : 1);
+    m_close(id);
+  }
+  mconn m_take_idle(int id) {
+    auto it = std::find_if(m_.idle.begin(), m_.idle.end(), [id](const mconn& c) { return c.id == id; });
+    const mconn c = *it;
+    m_.idle.erase(it);
+    return c;
+  }
+  bool m_is_idle(int id) const {
+    return id != 0 && std::any_of(m_.idle.begin(), m_.idle.end(), [id](const mconn& c) { return c.id == id; });
+  }
+  /// get() up to the point where it would wait. With idle connections: the
+  /// hint first (binding unless hint_unsure), then the pool's choice (a
+  /// prediction with `choice`) unless none of the rest is usable.
   prediction m_get(std::error_code ended, bool factory_fails) {
     ++m_.m.gets;
-    for (;;) {
-      if (m_.closed) return {false, errc::pool_closed, 0};
-      if (!m_.idle.empty()) {
-        if (ended) return m_end(ended);
-        const mconn c = m_.idle.back();
-        m_.idle.pop_back();
-        const int x = m_expiry(c, now());
-        bool ok = x == 0;
-        if (ok && s_.ping) {
-          const int mode = fault_of(c.id) & ping_mask;
-          ok = mode == ping_ok || mode == ping_slow; // get's deadlines are far or passed: slow is in time
-          if (!ok) ++m_.m.ping_failures;
-        } else if (!ok) {
-          m_count_expiry(x);
-        }
-        if (ok) {
+    if (m_.closed) return {false, errc::pool_closed, 0};
+    if (!m_.idle.empty()) {
+      if (ended) return m_end(ended);
+      if (m_is_idle(m_.hint) && !m_.hint_unsure) {
+        ++t_.hint_firsts;
+        const mconn c = m_take_idle(m_.hint);
+        if (const verdict v = m_verdict(c); v == usable) {
           m_lease_out(c);
           ++m_.m.hits;
           return {false, {}, c.id};
+        } else {
+          m_reject(c.id, v);
         }
-        m_close(c.id);
-        continue;
       }
-      if (m_open() < s_.max_size) {
-        if (ended) return m_end(ended);
-        return m_create(factory_fails);
+      prediction p;
+      for (const mconn& c : m_.idle)
+        (m_verdict(c) == usable ? p.good : p.bad).push_back(c.id);
+      if (!p.good.empty()) {
+        p.choice = true;
+        if (m_.hint_unsure && m_is_idle(m_.hint)) p.hint_candidate = m_.hint;
+        return p;
       }
-      if (ended) return m_end(ended);
-      ++m_.m.waits;
-      return {true, {}, 0};
+      for (int id : p.bad) // none usable: the pool meets and closes them all
+        m_reject(id, m_verdict(m_take_idle(id)));
     }
+    if (m_open() < s_.max_size) {
+      if (ended) return m_end(ended);
+      return m_create(factory_fails);
+    }
+    if (ended) return m_end(ended);
+    ++m_.m.waits;
+    return {true, {}, 0};
+  }
+
+  /// After the pool's get: is its choice among the idle connections legal
+  /// (the closes of this step so far, in order, are the hint's if it was
+  /// rejected, then only connections in `bad`; the one handed out is in
+  /// `good`)? Then the model follows it.
+  void m_follow_choice(prediction& p, std::error_code ec, const connpool::lease<conn>& got) {
+    std::vector<int> closes;
+    {
+      std::lock_guard lk(mu_);
+      closes = step_closes_;
+    }
+    auto list = [](const std::vector<int>& v) {
+      std::string s = "[";
+      for (int x : v)
+        s += std::to_string(x) + " ";
+      return s + "]";
+    };
+    const std::string legal = " (idle and usable: " + list(p.good) + ", idle and unusable: " + list(p.bad) +
+                              ", the hint rejected first: " + list(expected_closes_) + ")";
+    if (closes.size() < expected_closes_.size() ||
+        !std::equal(expected_closes_.begin(), expected_closes_.end(), closes.begin()))
+      return fail("get: closed " + list(closes) + " but must first claim and close its hint" + legal);
+    for (std::size_t i = expected_closes_.size(); i < closes.size(); ++i) {
+      const int id = closes[i];
+      if (std::find(p.bad.begin(), p.bad.end(), id) == p.bad.end() || !m_is_idle(id))
+        return fail("get: closed connection " + std::to_string(id) + ", not an unusable idle one" + legal);
+      m_reject(id, m_verdict(m_take_idle(id)));
+    }
+    if (ec || !got)
+      return fail("get: " + ec_name(ec) + (got ? "" : ", no connection") + " with a usable idle connection" + legal);
+    const int id = got->id;
+    if (std::find(p.good.begin(), p.good.end(), id) == p.good.end())
+      return fail("get: handed connection " + std::to_string(id) + ", not a usable idle one" + legal);
+    if (p.hint_candidate != 0 && id != p.hint_candidate && (closes.empty() || closes.front() != p.hint_candidate))
+      ++t_.hints_forgotten;
+    ++t_.free_choices;
+    m_lease_out(m_take_idle(id));
+    ++m_.m.hits;
+    p.id = id;
+    p.ec = {};
   }
 
   // ---- steps ----
@@ -566,14 +689,14 @@ private:
     if (!ec) return "success";
     return ec.message() + " (" + std::to_string(ec.value()) + ")";
   }
-  void expect_ec(const char *what, std::error_code expected, std::error_code actual) {
+  void expect_ec(const char* what, std::error_code expected, std::error_code actual) {
     if (expected != actual) fail(std::string(what) + ": expected " + ec_name(expected) + ", got " + ec_name(actual));
   }
 
   std::size_t live_lease_count() const {
     return static_cast<std::size_t>(std::count_if(ids_.begin(), ids_.end(), [](int id) { return id != 0; }));
   }
-  void store_lease(connpool::lease<conn> &&l, int id) {
+  void store_lease(connpool::lease<conn>&& l, int id) {
     const std::size_t empties = leases_.size() - live_lease_count();
     if (empties > 4) {
       for (std::size_t i = 0; i < leases_.size(); ++i)
@@ -594,8 +717,8 @@ private:
     return live[k % live.size()];
   }
 
-  static std::error_code run_get(connpool::pool<conn> &p, const context &ctx, bool throwing,
-                                 connpool::lease<conn> &out) {
+  static std::error_code run_get(connpool::pool<conn>& p, const context& ctx, bool throwing,
+                                 connpool::lease<conn>& out) {
     if (!throwing) {
       std::error_code ec;
       out = p.get(ctx, ec);
@@ -604,14 +727,14 @@ private:
     try {
       out = p.get(ctx);
       return {};
-    } catch (const factory_error &) {
+    } catch (const factory_error&) {
       return errc::factory_failed;
-    } catch (const std::system_error &e) {
+    } catch (const std::system_error& e) {
       return e.code();
     }
   }
 
-  void do_get(const op &o) {
+  void do_get(const op& o) {
     const bool factory_fails = o.b & 1;
     const bool throwing = o.b & 2;
     std::error_code ended;
@@ -645,8 +768,8 @@ private:
       if (live_lease_count() == 0) return fail("model: a get waits but no lease is out");
       target = live_lease(o.d);
       const int tid = ids_[target];
-      auto &p = *pool_;
-      auto &l = leases_[target];
+      auto& p = *pool_;
+      auto& l = leases_[target];
       auto waiting = [&p] { return p.stats().waiting >= 1; };
       // The waiter inherits a freed slot and dials, or is handed the connection.
       auto granted = [&] {
@@ -710,6 +833,10 @@ private:
       expect_ec("the helper's operation", helper_expected, helper_ec);
     }
     if (helper_->hung()) fail("get hung: the pool waited where the model did not");
+    if (pred.choice) {
+      m_follow_choice(pred, ec, got);
+      if (!error_.empty()) return;
+    }
     expect_ec("get", pred.ec, ec);
     if (static_cast<bool>(got) != (pred.id != 0))
       return fail("get: lease " + std::string(got ? "non-empty" : "empty") + " but expected connection " +
@@ -724,7 +851,7 @@ private:
     }
   }
 
-  void do_return(const op &o) { // put, discard
+  void do_return(const op& o) { // put, discard
     const bool discard = o.k == kind::discard;
     const bool throwing = o.b & 1;
     if (leases_.empty()) return do_invalid_return(op{kind::invalid_return, 0, std::uint8_t(discard ? 1 : 0), o.b, 0});
@@ -750,7 +877,7 @@ private:
     } else {
       try {
         discard ? pool_->discard(leases_[k]) : pool_->put(leases_[k]);
-      } catch (const std::system_error &e) {
+      } catch (const std::system_error& e) {
         ec = e.code();
       }
     }
@@ -759,7 +886,7 @@ private:
     ids_[k] = 0;
   }
 
-  void do_drop(const op &o) {
+  void do_drop(const op& o) {
     if (leases_.empty()) return;
     const std::size_t k = o.a % leases_.size();
     if (ids_[k] != 0) {
@@ -772,11 +899,11 @@ private:
     ids_[k] = 0;
   }
 
-  void do_reassign(const op &o) {
+  void do_reassign(const op& o) {
     if (leases_.empty()) return;
     const std::size_t i = o.a % leases_.size(), j = o.b % leases_.size();
-    auto &to = leases_[i];
-    auto &from = leases_[j];
+    auto& to = leases_[i];
+    auto& from = leases_[j];
     if (i != j) {
       if (ids_[i] != 0) {
         auto c = m_take_active(ids_[i]);
@@ -790,9 +917,9 @@ private:
     to = std::move(from); // self-move when i == j: nothing changes
   }
 
-  void do_invalid_return(const op &o) {
+  void do_invalid_return(const op& o) {
     connpool::lease<conn> empty;
-    connpool::lease<conn> *l = &empty;
+    connpool::lease<conn>* l = &empty;
     const int which = o.b % 4;
     if (which >= 2) { // foreign: a lease of the other pool, or an orphan of a destroyed one
       if (!orphans_.empty() && (o.a & 1))
@@ -813,7 +940,7 @@ private:
     if (o.c & 1) {
       try {
         discard ? pool_->discard(*l) : pool_->put(*l);
-      } catch (const std::system_error &e) {
+      } catch (const std::system_error& e) {
         ec = e.code();
       }
     } else {
@@ -827,28 +954,35 @@ private:
   void ensure_foreign() {
     if (foreign_) return;
     connpool::config<conn> c;
-    c.factory = [this](const context &) {
+    c.factory = [this](const context&) {
       std::lock_guard lk(mu_);
       foreign_closes_.push_back(0);
       return conn{foreign_base + static_cast<int>(foreign_closes_.size()) - 1};
     };
-    c.close = [this](conn &x) { close_conn(x); };
+    c.close = [this](conn& x) { close_conn(x); };
     c.max_size = 2;
     c.background_maintenance = false;
     foreign_ = std::make_unique<connpool::pool<conn>>(c);
   }
 
-  void do_foreign(const op &o) {
+  void do_foreign(const op& o) {
     switch (o.a % 3) {
     case 0:
       ensure_foreign();
-      if (foreign_leases_.size() < 2) foreign_leases_.push_back(foreign_->get());
+      if (foreign_leases_.size() < 2) {
+        foreign_leases_.push_back(foreign_->get());
+        m_.hint_unsure = true;
+      }
       break;
     case 1:
-      if (!foreign_leases_.empty()) foreign_leases_.erase(foreign_leases_.begin() + o.b % foreign_leases_.size());
+      if (!foreign_leases_.empty()) {
+        foreign_leases_.erase(foreign_leases_.begin() + o.b % foreign_leases_.size());
+        m_.hint_unsure = true;
+      }
       break;
     default:
       if (!orphans_.empty()) {
+        m_.hint_unsure = true;
         const std::size_t k = o.b % orphans_.size();
         expected_closes_.push_back(orphans_[k]->id); // its pool is gone: returning it closes it
         orphans_.erase(orphans_.begin() + static_cast<std::ptrdiff_t>(k));
@@ -857,7 +991,7 @@ private:
     }
   }
 
-  void do_advance(const op &o) {
+  void do_advance(const op& o) {
     duration d{};
     switch (o.a % 4) {
     case 0: d = std::chrono::milliseconds(o.d % 1000); break;
@@ -872,15 +1006,28 @@ private:
     clock_.advance(d);
   }
 
-  void do_maintain(const op &o) {
+  void do_maintain(const op& o) {
     const bool stopped = o.a % 4 == 3;
     std::stop_source st;
     if (stopped) st.request_stop();
     connpool::maintenance_report want;
+    {
+      std::lock_guard lk(mu_);
+      maybe_late_.clear();
+    }
+    const auto r =
+        pool_->maintain(stopped ? context::background().with_stop_token(st.get_token()) : context::background());
+    std::vector<int> late, closed_now;
+    {
+      std::lock_guard lk(mu_);
+      late = maybe_late_;
+      closed_now = step_closes_;
+    }
+    auto in = [](const std::vector<int>& v, int id) { return std::find(v.begin(), v.end(), id) != v.end(); };
     if (!m_.closed) {
       const time_point t = now();
       std::vector<mconn> keep;
-      for (const mconn &c : m_.idle) {
+      for (const mconn& c : m_.idle) {
         const int x = m_expiry(c, t);
         if (x == 0) {
           keep.push_back(c);
@@ -895,12 +1042,17 @@ private:
         m_.next_health_check = t + s_.health_check_interval;
         std::vector<mconn> check = std::move(m_.idle);
         m_.idle.clear();
-        for (const mconn &c : check) {
+        for (const mconn& c : check) {
           bool ok = true;
           if (!stopped) {
             const int mode = fault_of(c.id) & ping_mask;
             // with a health_check_timeout a slow ping is late; without one it is not
             ok = mode == ping_ok || (mode == ping_slow && s_.health_check_timeout == duration::zero());
+            // a healthy ping under health_check_timeout that the pool found late (preempted)
+            if (ok && mode == ping_ok && in(late, c.id) && in(closed_now, c.id)) {
+              ok = false;
+              ++t_.late_healthy_pings;
+            }
             ++want.pinged;
           }
           if (ok) {
@@ -913,8 +1065,6 @@ private:
         }
       }
     }
-    const auto r =
-        pool_->maintain(stopped ? context::background().with_stop_token(st.get_token()) : context::background());
     if (r.idle_closed != want.idle_closed || r.age_closed != want.age_closed || r.pinged != want.pinged ||
         r.ping_failures != want.ping_failures)
       fail("maintain report: expected idle_closed=" + std::to_string(want.idle_closed) +
@@ -923,16 +1073,16 @@ private:
            std::to_string(r.age_closed) + " " + std::to_string(r.pinged) + " " + std::to_string(r.ping_failures));
   }
 
-  void do_fault(const op &o) {
+  void do_fault(const op& o) {
     std::vector<int> live;
-    for (const auto &c : m_.idle)
+    for (const auto& c : m_.idle)
       live.push_back(c.id);
-    for (const auto &c : m_.active)
+    for (const auto& c : m_.active)
       live.push_back(c.id);
     if (live.empty()) return;
     const int id = live[o.a % live.size()];
     std::lock_guard lk(mu_);
-    auto &f = faults_[static_cast<std::size_t>(id)];
+    auto& f = faults_[static_cast<std::size_t>(id)];
     switch (o.b % 5) {
     case 0: f = static_cast<std::uint8_t>(f & ~ping_mask); break;
     case 1: f = static_cast<std::uint8_t>((f & ~ping_mask) | ping_false); break;
@@ -942,11 +1092,11 @@ private:
     }
   }
 
-  void do_close(const op &o) {
+  void do_close(const op& o) {
     const int mode = o.a % 3; // 0 expired deadline, 1 stopped, 2 drain: a helper returns every lease
     const bool throwing = o.b & 1;
     m_.closed = true;
-    for (const auto &c : m_.idle)
+    for (const auto& c : m_.idle)
       m_close(c.id);
     m_.idle.clear();
     std::error_code expected;
@@ -970,7 +1120,7 @@ private:
         m_close(c->id);
         if (how == 0) helper_expected[i] = errc::pool_closed;
       }
-      auto &p = *pool_;
+      auto& p = *pool_;
       helper_->arm([&p] { return p.is_closed(); },
                    [&, d = o.d] {
                      for (std::size_t i = 0; i < leases_.size(); ++i) {
@@ -993,7 +1143,7 @@ private:
     if (throwing) {
       try {
         pool_->close(ctx);
-      } catch (const std::system_error &e) {
+      } catch (const std::system_error& e) {
         ec = e.code();
       }
     } else {
@@ -1011,7 +1161,7 @@ private:
   }
 
   void account_pool() {
-    const auto &m = m_.m;
+    const auto& m = m_.m;
     t_.gets += m.gets;
     t_.hits += m.hits;
     t_.misses += m.misses;
@@ -1032,7 +1182,7 @@ private:
 
   // ~pool with leases out: idle ones close now, leases close when returned.
   void destroy_pool() {
-    for (const auto &c : m_.idle)
+    for (const auto& c : m_.idle)
       m_close(c.id);
     m_.idle.clear();
     m_.closed = true;
@@ -1046,12 +1196,12 @@ private:
     account_pool();
   }
 
-  void do_destroy(const op &o) {
+  void do_destroy(const op& o) {
     destroy_pool();
     start_pool(o.d);
   }
 
-  void execute(const op &o) {
+  void execute(const op& o) {
     // A closed pool answers everything with pool_closed: mostly replace it
     // soon (1 op in 16 on a closed pool becomes a destroy) so most steps run
     // on an open one.
@@ -1081,7 +1231,7 @@ private:
 
   void finish() {
     destroy_pool();
-    for (const auto &l : orphans_)
+    for (const auto& l : orphans_)
       expected_closes_.push_back(l->id); // returned into closed cores
     orphans_.clear();
     foreign_leases_.clear();
@@ -1098,7 +1248,7 @@ private:
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
     if (got != want) {
-      auto list = [](const std::vector<int> &v) {
+      auto list = [](const std::vector<int>& v) {
         std::string s = "[";
         for (int x : v)
           s += std::to_string(x) + " ";
@@ -1114,7 +1264,7 @@ private:
     e.active = m_.active.size();
     e.waiting = 0;
     struct field {
-      const char *name;
+      const char* name;
       std::uint64_t want, got;
     };
     const field fields[] = {{"gets", e.gets, a.gets},
@@ -1139,7 +1289,7 @@ private:
                             {"active", e.active, a.active},
                             {"waiting", e.waiting, a.waiting}};
     std::string diff;
-    for (const auto &f : fields)
+    for (const auto& f : fields)
       if (f.want != f.got)
         diff +=
             std::string(" ") + f.name + ": expected " + std::to_string(f.want) + ", got " + std::to_string(f.got) + ";";
@@ -1155,9 +1305,9 @@ private:
                     std::to_string(ids_[i]));
       if (ids_[i]) held.push_back(ids_[i]);
     }
-    for (const auto &l : orphans_)
+    for (const auto& l : orphans_)
       held.push_back(l->id);
-    for (const auto &c : m_.idle)
+    for (const auto& c : m_.idle)
       held.push_back(c.id);
     std::sort(held.begin(), held.end());
     if (std::adjacent_find(held.begin(), held.end()) != held.end())
@@ -1178,7 +1328,7 @@ private:
   const std::uint32_t first_seed_;
   connpool::manual_clock clock_;
   std::stop_source hang_;
-  helper *helper_ = nullptr;
+  helper* helper_ = nullptr;
 
   std::mutex mu_;
   int made_ = 0;                        // guarded by mu_
@@ -1188,6 +1338,7 @@ private:
   std::vector<int> step_closes_;        // guarded by mu_; closes seen during this step
   std::string violation_;               // guarded by mu_
   bool factory_fail_ = false;           // guarded by mu_
+  std::vector<int> maybe_late_;         // guarded by mu_; healthy pings that ran under a near deadline
 
   settings s_;
   model m_;
