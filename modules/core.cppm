@@ -11,38 +11,37 @@
 //   LEASED    owned by a lease (or being checked by the get that claimed it)
 //   BUSY      claimed by maintenance, close() or a hand-over
 //
-// Only the owner touches `conn`; ownership moves by CAS (claim, acquire) and
-// by release stores (publish), or under mu_ (hand-over, creation). That makes
-// the common cycle lock-free: get claims an IDLE slot — first the one this
-// thread returned last (its *hint*, warm in this core's cache), else a scan —
-// and put publishes it IDLE again. No lock, no allocation, no clock read
-// unless a time limit is configured; metrics go to a per-thread shard
-// (counters.cppm). `users_` is the one shared counter (leases out, for
-// max_active and lifetime, below).
+// Only the owner touches `conn`; ownership moves by CAS (claim, publish)
+// or under mu_ (hand-over, creation). That makes the common cycle lock-free:
+// get claims an IDLE slot — first the one this thread returned last (its
+// *hint*, warm in this core's cache), else a scan — and put publishes it
+// IDLE again. No lock, no allocation, no clock read unless a time limit is
+// configured; metrics go to a per-thread shard (counters.cppm). `active_`
+// (leases out, for max_active) is the one shared counter written per cycle.
 //
 // Everything else takes mu_: creating (a free slot and `open_`, the number
 // of non-EMPTY slots, <= max_size), waiting, closing, releasing a slot.
 // Waiters queue FIFO on an intrusive list of stack nodes, each with its own
 // condition variable, so a put wakes exactly one thread; deadlines and stop
-// requests wake them directly (no polling). While anyone waits, gets skip
-// the fast path and queue behind (no overtaking), and a put that finds a
-// waiter takes its slot back and hands it over under mu_.
+// requests wake them directly (no polling).
 //
-// The lost-wake-up race between a put that publishes IDLE without the lock
-// and a get that starts waiting is closed Dekker-style with seq_cst: the put
-// stores IDLE then reads `waiting_`; the waiter increments `waiting_` then
-// scans for IDLE. At least one sees the other; if the waiter finds it, it
-// hands it to the head of the queue (itself or an earlier waiter). close()
-// pairs with put the same way through `closed_`.
+// Two *flags* in every slot's state word carry the rare conditions to the
+// lock-free paths: `waiters_flag` while anyone queues and `closed_flag` once
+// the pool is closed. Both are set and cleared on all slots under mu_. The
+// fast paths CAS exact states (IDLE -> LEASED, LEASED -> IDLE), so a flag
+// makes them fail and take the slow path under mu_: a get queues behind the
+// waiters (no overtaking), a put hands its connection to the first waiter or
+// closes it. Because flag and publish are read-modify-writes of the same
+// word, a put that published just before the first waiter flagged the slot
+// is seen by that waiter, which takes the slot (no lost wake-up).
 //
-// Lifetime: leases hold a raw core pointer. `users_` packs the leases out
-// (low half), the puts and discards in flight (high half) and an *orphaned*
-// bit set by the pool's destructor. The destructor closes the core and
-// deletes it when no one uses it; otherwise the put that brings `users_` to
-// "orphaned and nobody" deletes it as its very last step, so a lease may be
-// returned while, or after, its pool is destroyed. Every connection the
-// factory made is closed exactly once, by whoever owns its slot when it is
-// retired, outside any lock.
+// Lifetime: leases hold a raw core pointer. The pool's destructor closes the
+// core and deletes it when no slot is in use; otherwise it marks the core
+// *orphaned* and the retirement of the last slot deletes it. A put touches
+// nothing of the core after its publishing CAS, so a lease may be returned
+// while, or after, its pool is destroyed. Every connection the factory made
+// is closed exactly once, by whoever owns its slot when it is retired,
+// outside any lock.
 module;
 #include <algorithm>
 #include <atomic>
@@ -81,6 +80,10 @@ struct maintenance_report {
 export namespace connpool::detail {
 
 enum slot_state : std::uint32_t { empty_slot, reserved_slot, idle_slot, leased_slot, busy_slot };
+inline constexpr std::uint32_t kind_mask = 0xff;
+inline constexpr std::uint32_t waiters_flag = 1u << 8; // someone queues: puts hand over, gets queue
+inline constexpr std::uint32_t closed_flag = 1u << 9;  // the pool is closed: puts close
+inline constexpr std::uint32_t flag_mask = waiters_flag | closed_flag;
 
 template <class T> struct alignas(64) slot {
   std::atomic<std::uint32_t> state{empty_slot};
@@ -130,13 +133,13 @@ public:
   /// is idle and nothing needs checking (no time limits, no ping, no
   /// waiters, not closed). Null when it does not apply: call acquire().
   [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
-    if (thread_entry* te = thread_cache::find(id_); te && plain_get_ && ctx.ended() == errc{} &&
-                                                    waiting_.load(std::memory_order_seq_cst) == 0 &&
-                                                    !closed_.load(std::memory_order_acquire)) {
+    if (thread_entry* te = thread_cache::find(id_); te && plain_get_ && ctx.ended() == errc{}) {
       slot<T>& s = slots_[te->hint];
       std::uint32_t expected = idle_slot;
-      // The hint is always a valid index; an unused slot is EMPTY, not IDLE.
-      if (s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_seq_cst)) {
+      // The hint is always a valid index; an unused slot is EMPTY, not IDLE;
+      // a flag (waiters, closed) makes the exact CAS fail.
+      if (s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire,
+                                          std::memory_order_relaxed)) {
         lease_out();
         bump(te->shard->gets);
         bump(te->shard->hits);
@@ -162,31 +165,29 @@ public:
   // ---- put / discard ------------------------------------------------------
 
   /// put() and a lease's destructor: `pool_closed` when the pool was closed
-  /// (the connection is closed then). May delete this core (orphaned).
+  /// (the connection is closed then). May delete an orphaned core.
   [[gnu::always_inline]] errc give_back(slot<T>& s) {
-    users_.fetch_add(in_flight_unit - 1, std::memory_order_acq_rel); // a lease less, a put in flight
-    errc result = errc{};
-    // The fast path, inline: nothing to stamp or check, publish it idle.
-    if (thread_entry* te = thread_cache::find(id_); te && plain_put_ && !closed_.load(std::memory_order_acquire)) {
+    // The fast path, inline: nothing to stamp or check; publish it idle.
+    if (thread_entry* te = thread_cache::find(id_); te && plain_put_) {
       bump(te->shard->puts);
-      s.state.store(idle_slot, std::memory_order_seq_cst);
-      te->hint = s.index;
-      if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
-        result = settle_published(s, *te->shard);
-    } else {
-      result = put_slot(s);
+      active_.fetch_sub(1, std::memory_order_relaxed);
+      std::uint32_t expected = leased_slot;
+      if (s.state.compare_exchange_strong(expected, idle_slot, std::memory_order_release, std::memory_order_relaxed)) {
+        te->hint = s.index; // thread-local: the core may be gone from here on
+        return errc{};
+      }
+      return settle(s, *te->shard, te);
     }
-    leave();
-    return result;
+    return put_slot(s);
   }
 
-  /// discard(): close it and give its slot to the first waiter. May delete this core.
+  /// discard(): close it and give its slot to the first waiter. May delete
+  /// an orphaned core.
   void discard(slot<T>& s) {
-    users_.fetch_add(in_flight_unit - 1, std::memory_order_acq_rel);
     counter_shard& sh = *me().shard;
     bump(sh.discards);
+    active_.fetch_sub(1, std::memory_order_relaxed);
     retire(s, sh);
-    leave();
   }
 
 private:
@@ -194,6 +195,7 @@ private:
     thread_entry& te = me();
     counter_shard& sh = *te.shard;
     bump(sh.puts);
+    active_.fetch_sub(1, std::memory_order_relaxed);
     if (closed_.load(std::memory_order_acquire)) {
       retire(s, sh);
       return errc::pool_closed;
@@ -205,20 +207,51 @@ private:
       retire(s, sh);
       return errc{};
     }
-    if (!reserve_idle()) { // idle is full (max_idle): a waiter still comes first
-      if (!hand_to_waiter(s)) retire(s, sh);
-      return errc{};
-    }
-    s.state.store(idle_slot, std::memory_order_seq_cst);
-    if (te.pool_id == id_) te.hint = s.index;
-    if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
-      return settle_published(s, sh);
-    return errc{};
+    return publish(s, sh, leased_slot, &te);
   }
 
-  // The end of a put or discard: the last user of an orphaned core deletes it.
-  void leave() noexcept {
-    if (users_.fetch_sub(in_flight_unit, std::memory_order_acq_rel) == (orphaned_bit | in_flight_unit)) delete this;
+  // Unlocked, slot owned in state `from` (LEASED or BUSY): idle again, or to
+  // the first waiter, or closed (idle full, pool closed). `te` (the
+  // returning thread's entry, if any) remembers the slot as its hint.
+  errc publish(slot<T>& s, counter_shard& sh, std::uint32_t from, thread_entry* te) {
+    if (!reserve_idle()) { // idle is full (max_idle): a waiter still comes first
+      if (hand_to_waiter(s, te)) return errc{};
+      retire(s, sh);
+      return errc{};
+    }
+    std::uint32_t expected = from;
+    if (s.state.compare_exchange_strong(expected, idle_slot, std::memory_order_release, std::memory_order_relaxed)) {
+      if (te) te->hint = s.index;
+      return errc{};
+    }
+    unreserve_idle();
+    return settle(s, sh, te);
+  }
+
+  // Unlocked, slot owned but a flag blocked publishing it: under the lock,
+  // close it (pool closed), hand it to the first waiter, or — the flag was
+  // cleared meanwhile — publish it after all.
+  errc settle(slot<T>& s, counter_shard& sh, thread_entry* te) {
+    std::unique_lock lk(mu_);
+    const std::uint32_t st = s.state.load(std::memory_order_relaxed); // flags only change under mu_
+    if (st & closed_flag) {
+      lk.unlock();
+      retire(s, sh); // may delete an orphaned core: touch nothing after
+      return errc::pool_closed;
+    }
+    if (head_) {
+      hand_over_locked(s);
+      if (te) te->hint = s.index;
+      return errc{};
+    }
+    if (!reserve_idle()) {
+      lk.unlock();
+      retire(s, sh);
+      return errc{};
+    }
+    s.state.store(idle_slot, std::memory_order_release); // no flag, no waiter: plain idle
+    if (te) te->hint = s.index;
+    return errc{};
   }
 
 public:
@@ -238,7 +271,13 @@ public:
   /// now, or when the last lease comes back.
   void abandon() {
     shut_down(*me().shard);
-    if (users_.fetch_or(orphaned_bit, std::memory_order_acq_rel) == 0) delete this;
+    std::unique_lock lk(mu_);
+    if (open_ != 0) {
+      orphaned_ = true; // the last retire deletes it
+      return;
+    }
+    lk.unlock();
+    delete this;
   }
 
   // ---- maintenance ----------------------------------------------------------
@@ -259,7 +298,7 @@ public:
         if (!try_claim(s, busy_slot)) continue;
         const expiry x = expiry_of(s, t); // re-read now that we own it
         if (x == expiry::fresh) {
-          republish(s, sh);
+          publish(s, sh, busy_slot, nullptr);
           continue;
         }
         (x == expiry::max_age ? r.age_closed : r.idle_closed)++;
@@ -277,7 +316,7 @@ public:
               .with_stop_token(ctx.stop_token());
       ++r.pinged;
       if (run_ping(*s.conn, pctx)) {
-        republish(s, sh);
+        publish(s, sh, busy_slot, nullptr);
         continue;
       }
       ++r.ping_failures;
@@ -297,7 +336,7 @@ public:
     m.max_active = max_active_.load(std::memory_order_relaxed);
     m.open = open_;
     m.idle = count_idle();
-    m.active = users_.load(std::memory_order_relaxed) & active_mask;
+    m.active = active_.load(std::memory_order_relaxed);
     m.waiting = waiting_.load(std::memory_order_relaxed);
     return m;
   }
@@ -384,6 +423,9 @@ private:
     idle_count_.fetch_sub(1, std::memory_order_relaxed);
     return false;
   }
+  void unreserve_idle() noexcept {
+    if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   expiry expiry_of(const slot<T>& s, time_point t) const noexcept {
     return check_expiry(s.created_at(), s.returned_at(), t, cfg_.max_idle_time, cfg_.max_age);
@@ -427,10 +469,7 @@ private:
       counted_wait = true;
       w.handed = nullptr;
       w.granted = w.closed = false;
-      enqueue_locked(w);
-      // Dekker with give_back(): a slot published before it saw us is ours
-      // to find; it goes to the head of the queue, which may be us.
-      if (slot<T>* s = claim_idle(te)) hand_over_locked(*s);
+      enqueue_locked(w); // may hand us a slot published just before the flags went up
       if (ctx.deadline())
         w.cv.wait_until(lk, *ctx.deadline(), [&w] { return w.ready(); });
       else
@@ -463,7 +502,7 @@ private:
     free_.pop_back();
     if (idx >= high_water_.load(std::memory_order_relaxed)) high_water_.store(idx + 1, std::memory_order_release);
     slot<T>& s = slots_[idx];
-    s.state.store(reserved_slot, std::memory_order_relaxed);
+    s.state.store(reserved_slot | flags_locked(), std::memory_order_relaxed);
     lk.unlock();
     try {
       s.conn.emplace(cfg_.factory(ctx));
@@ -472,7 +511,7 @@ private:
     }
     if (!s.conn) {
       lk.lock();
-      s.state.store(empty_slot, std::memory_order_relaxed);
+      set_kind_locked(s, empty_slot);
       free_.push_back(idx);
       bump(sh.factory_failures);
       free_capacity_locked();
@@ -486,69 +525,83 @@ private:
       retire(s, sh);
       return fail(ec, errc::pool_closed);
     }
-    s.state.store(leased_slot, std::memory_order_release);
+    set_kind(s, leased_slot); // the flags may have changed meanwhile: keep them
     lease_out();
     bump(sh.misses);
     return &s;
   }
 
-  // Unlocked, slot owned and published IDLE a moment ago, but a waiter or a
-  // close() appeared: take it back if nobody else did and settle it.
-  errc settle_published(slot<T>& s, counter_shard& sh) {
-    std::unique_lock lk(mu_);
-    if (!try_claim(s, busy_slot)) // someone else got it: it was served or closed
-      return closed_.load(std::memory_order_relaxed) ? errc::pool_closed : errc{};
-    if (closed_.load(std::memory_order_relaxed)) {
-      lk.unlock();
-      retire(s, sh);
-      return errc::pool_closed;
-    }
-    if (head_) {
-      hand_over_locked(s);
-      return errc{};
-    }
-    lk.unlock(); // the waiter left meanwhile: idle again
-    republish(s, sh);
-    return errc{};
-  }
-
-  // Unlocked, slot owned (BUSY). Back to idle, or to a waiter.
-  void republish(slot<T>& s, counter_shard& sh) {
-    if (!reserve_idle()) {
-      if (!hand_to_waiter(s)) retire(s, sh);
-      return;
-    }
-    s.state.store(idle_slot, std::memory_order_seq_cst);
-    if (waiting_.load(std::memory_order_seq_cst) != 0 || closed_.load(std::memory_order_seq_cst))
-      settle_published(s, sh);
-  }
-
   // Unlocked, slot owned. Hands it to the first waiter, if any.
-  bool hand_to_waiter(slot<T>& s) {
+  bool hand_to_waiter(slot<T>& s, thread_entry* te) {
     std::lock_guard lk(mu_);
     if (!head_ || closed_.load(std::memory_order_relaxed)) return false;
     hand_over_locked(s);
+    if (te) te->hint = s.index;
     return true;
   }
 
   // Caller holds the lock and owns `s`; the first waiter gets it.
   void hand_over_locked(slot<T>& s) {
+    set_kind_locked(s, leased_slot);
     waiter* w = head_;
     unlink_locked(*w);
-    s.state.store(leased_slot, std::memory_order_relaxed);
     lease_out();
     w->handed = &s;
     w->cv.notify_one();
   }
 
-  // Unlocked, slot owned: close its connection, free the slot.
+  // Unlocked, slot owned: close its connection, free the slot. The last
+  // retirement in an orphaned core deletes it: callers touch nothing after.
   void retire(slot<T>& s, counter_shard& sh) {
     close_conn(s, sh);
-    std::lock_guard lk(mu_);
-    s.state.store(empty_slot, std::memory_order_relaxed);
-    free_.push_back(s.index);
+    std::unique_lock lk(mu_);
     bump(sh.closed);
+    set_kind_locked(s, empty_slot);
+    free_.push_back(s.index);
     free_capacity_locked();
+    if (orphaned_ && open_ == 0) {
+      lk.unlock();
+      delete this;
+    }
+  }
+
+  // The flags every slot carries right now. Caller holds the lock.
+  std::uint32_t flags_locked() const noexcept {
+    return (waiting_.load(std::memory_order_relaxed) ? waiters_flag : 0u) |
+           (closed_.load(std::memory_order_relaxed) ? closed_flag : 0u);
+  }
+  // Changes the kind of an owned slot, keeping its flags. Under the lock the
+  // flags cannot change; outside it they may, hence the CAS loop.
+  static void set_kind_locked(slot<T>& s, std::uint32_t kind) noexcept {
+    s.state.store((s.state.load(std::memory_order_relaxed) & flag_mask) | kind, std::memory_order_release);
+  }
+  static void set_kind(slot<T>& s, std::uint32_t kind) noexcept {
+    std::uint32_t cur = s.state.load(std::memory_order_relaxed);
+    while (!s.state.compare_exchange_weak(cur, (cur & flag_mask) | kind, std::memory_order_release,
+                                          std::memory_order_relaxed)) {
+    }
+  }
+  // Raises or lowers a flag on every slot in use. Caller holds the lock.
+  // A slot that was IDLE with no flag (published just before) can no longer
+  // be claimed by a CAS: raise_flag_locked claims the first such slot (and,
+  // with `all`, every one) for the caller, who now owns it (BUSY).
+  slot<T>* raise_flag_locked(std::uint32_t flag, std::vector<slot<T>*>* all = nullptr) {
+    slot<T>* found = nullptr;
+    const std::uint32_t n = high_water_.load(std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uint32_t old = slots_[i].state.fetch_or(flag, std::memory_order_acq_rel);
+      if (old != idle_slot || (found && !all)) continue;
+      found = &slots_[i];
+      if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+      set_kind_locked(*found, busy_slot);
+      if (all) all->push_back(found);
+    }
+    return found;
+  }
+  void lower_flag_locked(std::uint32_t flag) noexcept {
+    const std::uint32_t n = high_water_.load(std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < n; ++i)
+      slots_[i].state.fetch_and(~flag, std::memory_order_acq_rel);
   }
 
   // Caller holds the lock. A unit of capacity was freed: the first waiter
@@ -567,18 +620,19 @@ private:
   }
 
   void shut_down(counter_shard& sh) {
+    std::vector<slot<T>*> idle;
     {
       std::lock_guard lk(mu_);
-      closed_.store(true, std::memory_order_seq_cst);
+      closed_.store(true, std::memory_order_relaxed);
       while (waiter* w = head_) {
         unlink_locked(*w);
         w->closed = true;
         w->cv.notify_one();
       }
+      raise_flag_locked(closed_flag, &idle); // from now on every put settles under the lock
     }
-    const std::uint32_t n = high_water_.load(std::memory_order_acquire);
-    for (std::uint32_t i = 0; i < n; ++i)
-      if (try_claim(slots_[i], busy_slot)) retire(slots_[i], sh);
+    for (slot<T>* s : idle)
+      retire(*s, sh);
     std::lock_guard lk(mu_);
     if (open_ == 0) drained_cv_.notify_all();
   }
@@ -592,7 +646,7 @@ private:
   }
 
   void lease_out() noexcept {
-    const std::uint64_t now_active = (users_.fetch_add(1, std::memory_order_relaxed) & active_mask) + 1;
+    const std::uint64_t now_active = active_.fetch_add(1, std::memory_order_relaxed) + 1;
     std::uint64_t peak = max_active_.load(std::memory_order_relaxed);
     while (now_active > peak && !max_active_.compare_exchange_weak(peak, now_active, std::memory_order_relaxed)) {
     }
@@ -602,7 +656,7 @@ private:
     const std::uint32_t n = high_water_.load(std::memory_order_acquire);
     std::size_t idle = 0;
     for (std::uint32_t i = 0; i < n; ++i)
-      idle += slots_[i].state.load(std::memory_order_relaxed) == idle_slot;
+      idle += (slots_[i].state.load(std::memory_order_relaxed) & kind_mask) == idle_slot;
     return idle;
   }
 
@@ -621,13 +675,14 @@ private:
     w.next = nullptr;
     (tail_ ? tail_->next : head_) = &w;
     tail_ = &w;
-    waiting_.fetch_add(1, std::memory_order_seq_cst);
+    if (waiting_.fetch_add(1, std::memory_order_relaxed) == 0)                // a wait episode starts:
+      if (slot<T>* s = raise_flag_locked(waiters_flag)) hand_over_locked(*s); // ours, published just before
   }
   void unlink_locked(waiter& w) noexcept {
     (w.prev ? w.prev->next : head_) = w.next;
     (w.next ? w.next->prev : tail_) = w.prev;
     w.prev = w.next = nullptr;
-    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    if (waiting_.fetch_sub(1, std::memory_order_relaxed) == 1) lower_flag_locked(waiters_flag); // episode ends
   }
 
   // Unlocked. A ping that throws, fails or returns after its deadline fails.
@@ -667,10 +722,7 @@ private:
   std::atomic<std::uint64_t> max_active_{0}; // peak of leases out; written when a new peak is reached
 
   // Written on every operation: each on its own line, away from the above.
-  static constexpr std::uint64_t active_mask = 0xffff'ffffu;
-  static constexpr std::uint64_t in_flight_unit = 1ull << 32;
-  static constexpr std::uint64_t orphaned_bit = 1ull << 63;
-  alignas(64) std::atomic<std::uint64_t> users_{0};    // leases out | puts in flight << 32 | orphaned_bit
+  alignas(64) std::atomic<std::uint64_t> active_{0};   // leases out
   alignas(64) std::atomic<std::size_t> idle_count_{0}; // IDLE slots, kept only when track_idle_
 
   alignas(64) mutable std::mutex mu_;
@@ -679,6 +731,7 @@ private:
   std::size_t open_ = 0;                   // guarded by mu_; non-EMPTY slots plus granted capacity
   waiter* head_ = nullptr;                 // guarded by mu_; first waiter (served first)
   waiter* tail_ = nullptr;                 // guarded by mu_
+  bool orphaned_ = false;                  // guarded by mu_; the pool is gone, leases are out
   time_point next_health_check_;           // guarded by mu_
   counter_shard* shards_ = nullptr;        // guarded by mu_; one per thread that used the pool
 };

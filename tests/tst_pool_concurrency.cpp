@@ -35,15 +35,14 @@ private slots:
       return c.id % 11 != 0;
     };
     cfg.max_idle_time = 2ms; // the background thread runs every 1 ms
-    std::atomic<std::uint64_t> leases{0}, failures{0};
+    std::atomic<std::uint64_t> leases{0}, failures{0}, extra_gets{0};
     std::atomic<bool> limits_broken{false};
     {
       connpool::pool<fake_conn> p(cfg);
       std::jthread watchdog([&](std::stop_token st) {
         while (!st.stop_requested()) {
           const auto s = p.stats();
-          if (s.open > max_size || s.idle > max_idle || s.active > max_size)
-            limits_broken = true;
+          if (s.open > max_size || s.idle > max_idle || s.active > max_size) limits_broken = true;
           std::this_thread::yield();
         }
       });
@@ -56,17 +55,28 @@ private slots:
               const int dice = static_cast<int>(rng() % 100);
               if (dice < 3) t.fail_next = true;
               std::error_code ec;
-              auto ctx = dice < 10 ? context::with_timeout(std::chrono::microseconds(rng() % 200))
-                                   : context::with_timeout(5s);
+              auto ctx =
+                  dice < 10 ? context::with_timeout(std::chrono::microseconds(rng() % 200)) : context::with_timeout(5s);
               auto l = p.get(ctx, ec);
               if (ec) {
                 ++failures;
                 continue;
               }
               ++leases;
-              if (dice < 15) p.discard(l);
-              else if (dice < 20) l = {}; // destructor returns it
-              else p.put(l);
+              if (dice >= 90) { // hold two at once: 8 threads x 2 > max_size, so gets must wait
+                ++extra_gets;   // short deadline: holding one while waiting for another may never be served
+                auto second = p.get(context::with_timeout(std::chrono::microseconds(300)), ec);
+                if (ec)
+                  ++failures;
+                else
+                  ++leases;
+              }
+              if (dice < 15)
+                p.discard(l);
+              else if (dice < 20)
+                l = {}; // destructor returns it
+              else
+                p.put(l);
             }
           });
       }
@@ -75,7 +85,7 @@ private slots:
       QVERIFY(!limits_broken);
       p.close(context::with_timeout(10s));
       const auto s = p.stats();
-      QCOMPARE(s.gets, std::uint64_t(threads * ops_per_thread));
+      QCOMPARE(s.gets, std::uint64_t(threads * ops_per_thread) + extra_gets.load());
       QCOMPARE(s.hits + s.misses, leases.load());
       QCOMPARE(s.timeouts + s.cancellations + s.factory_failures, failures.load());
       QCOMPARE(s.puts + s.discards, leases.load());
