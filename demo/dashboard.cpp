@@ -9,12 +9,9 @@ using connpool::qt::SocketPoolStats;
 
 namespace {
 constexpr int sampleMs = 500;
-constexpr int historySamples = 60 * 1000 / sampleMs; // the charts' 60 s
+constexpr qreal historySpan = 60; // seconds: the charts' width
 
-void append(QList<qreal>& history, qreal value) {
-  history.append(value);
-  if (history.size() > historySamples) history.remove(0, history.size() - historySamples);
-}
+void append(QList<qreal>& history, qreal value) { history.append(value); }
 
 /// The q-th quantile (0..1) of `values` in milliseconds; 0 when empty.
 qreal quantileMs(std::vector<qint64>& values, double q) {
@@ -65,7 +62,8 @@ bool Dashboard::isTls() const { return tls_; }
 int Dashboard::retiringPools() const { return static_cast<int>(retired_.size()); }
 
 int Dashboard::sampleInterval() const { return sampleMs; }
-int Dashboard::historyLength() const { return historySamples; }
+qreal Dashboard::historySeconds() const { return historySpan; }
+QList<qreal> Dashboard::timeHistory() const { return time_; }
 QList<qreal> Dashboard::activeHistory() const { return active_; }
 QList<qreal> Dashboard::idleHistory() const { return idle_; }
 QList<qreal> Dashboard::waitingHistory() const { return waiting_; }
@@ -166,6 +164,7 @@ void Dashboard::log(const QString& severity, const QString& text) { emit event(s
 
 void Dashboard::sample() {
   const SocketPoolStats now = pool_->stats();
+  append(time_, uptime());
   append(active_, now.activeCount);
   append(idle_, now.idleCount);
   append(waiting_, now.waitingCount);
@@ -174,10 +173,12 @@ void Dashboard::sample() {
   append(p50_, quantileMs(latencies, 0.50));
   append(p99_, quantileMs(latencies, 0.99));
 
-  // Hit rate of this interval; with no gets, the last value carries on.
+  // Hit rate of this interval; with no gets, the last value carries on. The
+  // counters of one snapshot are not read at one instant (a get in flight
+  // may show its hit first), hence the clamp.
   const quint64 gets = now.gets - previous_.gets;
   const quint64 hits = now.hits - previous_.hits;
-  append(hitRate_, gets > 0 ? 100.0 * static_cast<qreal>(hits) / static_cast<qreal>(gets)
+  append(hitRate_, gets > 0 ? qMin(100.0, 100.0 * static_cast<qreal>(hits) / static_cast<qreal>(gets))
                             : (hitRate_.isEmpty() ? 0 : hitRate_.last()));
 
   if (now.pingFailures > previous_.pingFailures)
@@ -187,5 +188,16 @@ void Dashboard::sample() {
     log(QStringLiteral("warning"),
         QStringLiteral("%1 close timeout(s)").arg(now.closeTimeouts - previous_.closeTimeouts));
   previous_ = now;
+  trimHistory();
   emit historyChanged();
+}
+
+void Dashboard::trimHistory() {
+  // Keep one sample older than the span, so lines reach the charts' left edge.
+  qsizetype old = 0;
+  while (old + 1 < time_.size() && time_[old + 1] < time_.last() - historySpan)
+    ++old;
+  if (old == 0) return;
+  for (QList<qreal>* h : {&time_, &active_, &idle_, &waiting_, &p50_, &p99_, &hitRate_})
+    h->remove(0, old);
 }

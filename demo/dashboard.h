@@ -31,7 +31,8 @@ class Dashboard : public QObject {
   Q_PROPERTY(int retiringPools READ retiringPools NOTIFY retiringPoolsChanged)
 
   Q_PROPERTY(int sampleInterval READ sampleInterval CONSTANT)
-  Q_PROPERTY(int historyLength READ historyLength CONSTANT)
+  Q_PROPERTY(qreal historySeconds READ historySeconds CONSTANT)
+  Q_PROPERTY(QList<qreal> timeHistory READ timeHistory NOTIFY historyChanged)
   Q_PROPERTY(QList<qreal> activeHistory READ activeHistory NOTIFY historyChanged)
   Q_PROPERTY(QList<qreal> idleHistory READ idleHistory NOTIFY historyChanged)
   Q_PROPERTY(QList<qreal> waitingHistory READ waitingHistory NOTIFY historyChanged)
@@ -71,7 +72,10 @@ public:
   int retiringPools() const;
 
   int sampleInterval() const;
-  int historyLength() const;
+  /// The span of the history (the charts' 60 s).
+  qreal historySeconds() const;
+  /// When each sample was taken (seconds since start): the charts' x axis.
+  QList<qreal> timeHistory() const;
   QList<qreal> activeHistory() const;
   QList<qreal> idleHistory() const;
   QList<qreal> waitingHistory() const;
@@ -106,6 +110,7 @@ private:
   std::unique_ptr<connpool::qt::SocketPool> makePool(const Settings& settings);
   void sample();
   void release(connpool::qt::SocketPool* pool);
+  void trimHistory();
 
   QString host_;
   quint16 port_ = 0;
@@ -123,5 +128,5 @@ private:
   QTimer sampler_;
   QElapsedTimer uptime_;
   connpool::qt::SocketPoolStats previous_;
-  QList<qreal> active_, idle_, waiting_, p50_, p99_, hitRate_;
+  QList<qreal> time_, active_, idle_, waiting_, p50_, p99_, hitRate_;
 };

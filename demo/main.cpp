@@ -3,6 +3,7 @@
 //   connpool-demo                         embedded echo server + pool to it
 //   connpool-demo --host H --port P [--tls [--ca FILE]]   an external echo server
 //   connpool-demo --screenshot FILE.png --after SECONDS   offscreen run, PNG, stats line
+//   connpool-demo --fault-drill ...       scripted faults on the embedded server
 #include "dashboard.h"
 
 #include <QtCore/qcommandlineparser.h>
@@ -45,7 +46,10 @@ int main(int argc, char* argv[]) {
                                  QStringLiteral("SECONDS"), QStringLiteral("5"));
   const QCommandLineOption workers(QStringLiteral("workers"), QStringLiteral("Worker threads at start (default 8)."),
                                    QStringLiteral("N"));
-  parser.addOptions({host, port, tls, ca, screenshot, after, workers});
+  const QCommandLineOption drill(QStringLiteral("fault-drill"),
+                                 QStringLiteral("Within --after seconds: reset the embedded server's connections, kill "
+                                                "it, restart it, then slow it down (as the buttons do)."));
+  parser.addOptions({host, port, tls, ca, screenshot, after, workers, drill});
   parser.process(app);
 
   const bool external = parser.isSet(host) || parser.isSet(port);
@@ -89,6 +93,30 @@ int main(int argc, char* argv[]) {
   if (engine.rootObjects().isEmpty()) return 1;
   auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
   if (!window) return 1;
+
+  if (parser.isSet(drill) && dashboard.server()) {
+    // The same calls and log lines as the fault injection buttons.
+    EchoServer* server = dashboard.server();
+    const auto at = [&](double fraction, auto step) {
+      QTimer::singleShot(static_cast<int>(afterSeconds * 1000 * fraction), &dashboard, step);
+    };
+    at(0.30, [&dashboard, server] {
+      server->resetConnections();
+      dashboard.log(QStringLiteral("warning"), QStringLiteral("drill: server reset every connection"));
+    });
+    at(0.45, [&dashboard, server] {
+      server->kill();
+      dashboard.log(QStringLiteral("warning"), QStringLiteral("drill: echo server killed"));
+    });
+    at(0.60, [&dashboard, server] {
+      dashboard.log(server->restart() ? QStringLiteral("info") : QStringLiteral("error"),
+                    QStringLiteral("drill: echo server restarted"));
+    });
+    at(0.75, [&dashboard, server] {
+      server->setDelay(15);
+      dashboard.log(QStringLiteral("info"), QStringLiteral("drill: server delay set to 15 ms"));
+    });
+  }
 
   if (parser.isSet(screenshot)) {
     const QString file = parser.value(screenshot);

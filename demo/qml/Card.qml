@@ -13,7 +13,7 @@ Rectangle {
     border.color: Theme.cardBorder
     radius: Theme.radius
     implicitWidth: column.implicitWidth + 28
-    implicitHeight: column.implicitHeight + header.implicitHeight + 34
+    implicitHeight: column.implicitHeight + header.implicitHeight + 30
 
     RowLayout {
         id: header
@@ -33,7 +33,7 @@ Rectangle {
     }
     ColumnLayout {
         id: column
-        anchors { left: parent.left; right: parent.right; top: header.bottom; bottom: parent.bottom; margins: 14; topMargin: 10 }
+        anchors { left: parent.left; right: parent.right; top: header.bottom; bottom: parent.bottom; margins: 14; topMargin: 8; bottomMargin: 12 }
         spacing: 8
     }
 }

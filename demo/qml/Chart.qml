@@ -1,13 +1,17 @@
 import QtQuick
 import QtQuick.Layouts
 
-// A time-series chart of the last `capacity` samples (oldest on the left),
-// drawn with Canvas. series: [{ label, color, values, suffix }].
+// A time-series chart of the last `seconds` (the newest sample at "now"),
+// drawn with Canvas. times: when each sample was taken (s); series:
+// [{ label, color, values, suffix }], values parallel to times.
 Item {
     id: chart
     property var series: []
-    property int capacity: 120
-    property real sampleSeconds: 0.5
+    property var times: []
+    property real seconds: 60
+    // Log scale (for latencies): from logMinimum up, a decade per grid line.
+    property bool logScale: false
+    property real logMinimum: 0.01
     // The y axis goes at least to minimumMax; fixedMax > 0 pins it.
     property real minimumMax: 1
     property real fixedMax: 0
@@ -56,39 +60,50 @@ Item {
             let max = 0
             for (const s of chart.series) for (const v of s.values) max = Math.max(max, v)
             max = chart.niceMax(max)
+            const lg = v => Math.log(v) / Math.LN10
+            const decades = chart.logScale ? Math.max(1, Math.ceil(lg(max) - lg(chart.logMinimum))) : 4
+            // The fraction of the y axis for v.
+            const level = v => chart.logScale
+                ? Math.max(0, Math.min(1, (lg(Math.max(v, chart.logMinimum)) - lg(chart.logMinimum)) / decades))
+                : Math.min(1, v / max)
             ctx.font = "10px sans-serif"
             ctx.lineWidth = 1
             // Grid and y labels.
-            for (let i = 0; i <= 4; ++i) {
-                const y = bottom - (bottom - top) * i / 4
+            for (let i = 0; i <= decades; ++i) {
+                const y = bottom - (bottom - top) * i / decades
                 ctx.strokeStyle = i === 0 ? "#3a4656" : "#242d39"
                 ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(right, y + 0.5); ctx.stroke()
                 ctx.fillStyle = Theme.dim
-                const label = max * i / 4
-                ctx.fillText(Number.isInteger(label) ? label.toString() : label.toFixed(1), 4, y + 3)
+                const label = chart.logScale ? chart.logMinimum * Math.pow(10, i) : max * i / 4
+                ctx.fillText(chart.logScale ? Number(label.toPrecision(1)).toString()
+                                            : Number.isInteger(label) ? label.toString() : label.toFixed(1), 4, y + 3)
             }
             // x labels: seconds ago.
-            for (let sec = 60; sec >= 0; sec -= 15) {
-                const x = left + (right - left) * (1 - sec / (chart.capacity * chart.sampleSeconds))
+            const xOf = ago => left + (right - left) * (1 - ago / chart.seconds)
+            for (let sec = chart.seconds; sec >= 0; sec -= 15) {
                 ctx.fillStyle = Theme.dim
-                ctx.fillText(sec === 0 ? "now" : "-" + sec + "s", Math.min(x - 8, right - 20), height - 3)
+                ctx.fillText(sec === 0 ? "now" : "-" + sec + "s", Math.min(xOf(sec) - 8, right - 20), height - 3)
             }
-            // Series, right-aligned: the newest sample is at "now".
+            // Series: the newest sample is at "now"; older ones are clipped.
+            ctx.save()
+            ctx.beginPath(); ctx.rect(left, 0, right - left, height); ctx.clip()
+            const times = chart.times
+            const now = times.length ? times[times.length - 1] : 0
             for (const s of chart.series) {
-                const n = s.values.length
+                const n = Math.min(s.values.length, times.length)
                 if (n < 1) continue
-                const step = (right - left) / (chart.capacity - 1)
                 ctx.strokeStyle = s.color
                 ctx.lineWidth = 2
                 ctx.lineJoin = "round"
                 ctx.beginPath()
                 for (let i = 0; i < n; ++i) {
-                    const x = right - (n - 1 - i) * step
-                    const y = bottom - (bottom - top) * Math.min(1, s.values[i] / max)
+                    const x = xOf(now - times[i])
+                    const y = bottom - (bottom - top) * level(s.values[i])
                     if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y)
                 }
                 ctx.stroke()
             }
+            ctx.restore()
         }
     }
 }

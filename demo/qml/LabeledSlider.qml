@@ -37,7 +37,9 @@ ColumnLayout {
         Layout.fillWidth: true
         snapMode: Slider.SnapAlways
         onMoved: root.moved()
-        implicitHeight: 24
+        implicitHeight: 20
+        topPadding: 0
+        bottomPadding: 0
         background: Rectangle {
             x: slider.leftPadding
             y: slider.topPadding + slider.availableHeight / 2 - height / 2

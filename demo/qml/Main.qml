@@ -139,8 +139,24 @@ ApplicationWindow {
                         Layout.fillWidth: true
                         Text { text: "GUI-thread async acquires"; color: Theme.dim; Layout.fillWidth: true }
                         Switch {
+                            id: asyncSwitch
+                            objectName: "asyncSwitch"
                             checked: load.asyncEnabled
                             onToggled: load.asyncEnabled = checked
+                            indicator: Rectangle {
+                                x: asyncSwitch.leftPadding
+                                y: (asyncSwitch.height - height) / 2
+                                implicitWidth: 38
+                                implicitHeight: 20
+                                radius: 10
+                                color: asyncSwitch.checked ? Theme.accent : Theme.track
+                                Rectangle {
+                                    x: asyncSwitch.checked ? parent.width - width - 3 : 3
+                                    anchors.verticalCenter: parent.verticalCenter
+                                    width: 14; height: 14; radius: 7
+                                    color: Theme.text
+                                }
+                            }
                         }
                     }
                 }
@@ -335,8 +351,8 @@ ApplicationWindow {
                     Chart {
                         Layout.fillWidth: true
                         Layout.fillHeight: true
-                        capacity: dashboard.historyLength
-                        sampleSeconds: dashboard.sampleInterval / 1000
+                        times: dashboard.timeHistory
+                        seconds: dashboard.historySeconds
                         minimumMax: pool.maxSize
                         series: [
                             { label: "active", color: Theme.active, values: dashboard.activeHistory },
@@ -351,14 +367,16 @@ ApplicationWindow {
                     spacing: 12
                     Card {
                         title: "Acquire latency"
+                        subtitle: "ms, log scale"
                         Layout.fillWidth: true
                         Layout.fillHeight: true
                         Chart {
                             Layout.fillWidth: true
                             Layout.fillHeight: true
-                            capacity: dashboard.historyLength
-                            sampleSeconds: dashboard.sampleInterval / 1000
+                            times: dashboard.timeHistory
+                        seconds: dashboard.historySeconds
                             decimals: 2
+                            logScale: true
                             series: [
                                 { label: "p50", color: Theme.p50, values: dashboard.p50History, suffix: " ms" },
                                 { label: "p99", color: Theme.p99, values: dashboard.p99History, suffix: " ms" }
@@ -372,8 +390,8 @@ ApplicationWindow {
                         Chart {
                             Layout.fillWidth: true
                             Layout.fillHeight: true
-                            capacity: dashboard.historyLength
-                            sampleSeconds: dashboard.sampleInterval / 1000
+                            times: dashboard.timeHistory
+                        seconds: dashboard.historySeconds
                             fixedMax: 100
                             decimals: 1
                             series: [ { label: "hits / gets", color: Theme.hitRate, values: dashboard.hitRateHistory, suffix: " %" } ]
