@@ -95,7 +95,7 @@ void LoadGenerator::shutDown() {
 
 std::vector<qint64> LoadGenerator::takeLatencies() {
   std::vector<qint64> taken;
-  const QMutexLocker lock(&latencyMutex_);
+  const std::lock_guard lock(latencyMutex_);
   taken.swap(latencies_);
   return taken;
 }
@@ -103,7 +103,7 @@ std::vector<qint64> LoadGenerator::takeLatencies() {
 quint64 LoadGenerator::roundTrips() const { return roundTrips_.load(); }
 
 void LoadGenerator::recordLatency(qint64 usecs) {
-  const QMutexLocker lock(&latencyMutex_);
+  const std::lock_guard lock(latencyMutex_);
   latencies_.push_back(usecs);
 }
 

@@ -5,12 +5,12 @@
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qelapsedtimer.h>
-#include <QtCore/qmutex.h>
 #include <QtCore/qobject.h>
 #include <QtQmlIntegration/qqmlintegration.h>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -115,7 +115,7 @@ private:
   std::vector<std::unique_ptr<LoadWorker>> active_;
   std::vector<std::unique_ptr<LoadWorker>> stopping_;
 
-  QMutex latencyMutex_;
+  std::mutex latencyMutex_;
   std::vector<qint64> latencies_;
   std::atomic<quint64> roundTrips_{0};
 

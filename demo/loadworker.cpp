@@ -7,6 +7,8 @@
 #include <QtCore/qelapsedtimer.h>
 #include <QtNetwork/qtcpsocket.h>
 
+#include <chrono>
+
 using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;
 
@@ -23,21 +25,21 @@ LoadWorker::~LoadWorker() {
 SocketPool* LoadWorker::pool() const { return pool_; }
 
 void LoadWorker::requestStop() {
-  const QMutexLocker lock(&mutex_);
-  stop_ = true;
-  wake_.wakeAll();
+  {
+    const std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
 }
 
 bool LoadWorker::stopping() {
-  const QMutexLocker lock(&mutex_);
+  const std::lock_guard lock(mutex_);
   return stop_;
 }
 
 bool LoadWorker::pause(int msecs) {
-  QMutexLocker lock(&mutex_);
-  const QDeadlineTimer until(qMax(0, msecs));
-  while (!stop_ && !until.hasExpired())
-    wake_.wait(&mutex_, until);
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, std::chrono::milliseconds(qMax(0, msecs)), [this] { return stop_; });
   return !stop_;
 }
 

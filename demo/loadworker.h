@@ -3,9 +3,10 @@
 // and again, until asked to stop.
 #pragma once
 
-#include <QtCore/qmutex.h>
 #include <QtCore/qthread.h>
-#include <QtCore/qwaitcondition.h>
+
+#include <condition_variable>
+#include <mutex>
 
 namespace connpool::qt {
 class SocketPool;
@@ -36,7 +37,9 @@ private:
   connpool::qt::SocketPool* pool_;
   LoadGenerator* generator_;
   int index_;
-  QMutex mutex_;
-  QWaitCondition wake_;
+  // Standard (not Qt) primitives: QWaitCondition unlocks the mutex inside
+  // uninstrumented Qt code, which ThreadSanitizer reports as a double lock.
+  std::mutex mutex_;
+  std::condition_variable wake_;
   bool stop_ = false;
 };
