@@ -75,6 +75,9 @@ TestServer::TestServer(std::optional<TlsIdentity> tls) : server_(new EchoServer(
   thread_.setObjectName(QStringLiteral("test server"));
   server_->moveToThread(&thread_);
   QObject::connect(&thread_, &QThread::finished, server_, &QObject::deleteLater);
+  QObject::connect(
+      &thread_, &QThread::finished, &thread_, [this] { finished_.store(true, std::memory_order_release); },
+      Qt::DirectConnection);
   thread_.start();
 }
 
@@ -82,6 +85,7 @@ TestServer::~TestServer() {
   stop();
   thread_.quit();
   thread_.wait();
+  (void)finished_.load(std::memory_order_acquire);
 }
 
 template <class F> void TestServer::inServerThread(F f) {

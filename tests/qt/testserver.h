@@ -45,6 +45,10 @@ private:
   // Owned here, not by the server object: the server thread deletes that.
   std::atomic<int> accepted_{0};
   std::atomic<int> live_{0};
+  // Set by the server thread as it finishes: wait() orders the thread's work
+  // before the destructor's, but through Qt's futex-based lock that
+  // ThreadSanitizer cannot see; reading this makes that order visible.
+  std::atomic<bool> finished_{false};
   QThread thread_;
   EchoServer* server_;
 };
