@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "latency_histogram.h"
+#include "naive_pool.h"
 import connpool;
 
 namespace {
@@ -50,14 +51,16 @@ void handoff(int rounds) {
   connpool::pool<int> p(trivial(1));
   auto held = p.get();
   std::atomic<steady::time_point> put_at{};
-  std::binary_semaphore taken{0}, back{0};
+  std::binary_semaphore taken{0}, back{0}, again{0};
   bench::latency_histogram h;
   std::jthread waiter([&] {
     for (int i = 0; i < rounds; ++i) {
       auto l = p.get();
       h.record(ns_between(put_at.load(), steady::now()));
       taken.release();
-      back.acquire(); // hold it until A wants it back, then return it
+      back.acquire(); // A is about to get: return it to A
+      p.put(l);
+      again.acquire(); // A holds it again: next round
     }
   });
   for (int i = 0; i < rounds; ++i) {
@@ -67,10 +70,46 @@ void handoff(int rounds) {
     p.put(held);
     taken.acquire();
     back.release();
-    held = p.get(); // B returned it (or is about to): take it back
+    held = p.get(); // B's put hands it back (or it is idle already)
+    again.release();
   }
   waiter.join();
   print("handoff_put_to_waiter", h);
+}
+
+// The same hand-over through the naive mutex + condition_variable pool: the
+// in-run baseline (what a thread wake-up costs on this machine).
+void handoff_naive(int rounds) {
+  bench::naive_pool p(1);
+  std::atomic<int> waiting{0};
+  int held = p.get();
+  std::atomic<steady::time_point> put_at{};
+  std::binary_semaphore taken{0}, back{0}, again{0};
+  bench::latency_histogram h;
+  std::jthread waiter([&] {
+    for (int i = 0; i < rounds; ++i) {
+      waiting = 1;
+      const int c = p.get();
+      h.record(ns_between(put_at.load(), steady::now()));
+      taken.release();
+      back.acquire();
+      p.put(c);
+      again.acquire();
+    }
+  });
+  for (int i = 0; i < rounds; ++i) {
+    while (waiting.exchange(0) == 0)
+      std::this_thread::yield();
+    std::this_thread::yield(); // let it reach the condition variable
+    put_at.store(steady::now());
+    p.put(held);
+    taken.acquire();
+    back.release();
+    held = p.get();
+    again.release();
+  }
+  waiter.join();
+  print("handoff_put_to_waiter_naive", h);
 }
 
 // A get on an exhausted pool with a deadline d: how long after d it returns.
@@ -141,6 +180,7 @@ int main(int argc, char** argv) {
     }
   }
   handoff(rounds);
+  handoff_naive(rounds);
   deadline(rounds / 4);
   cleanup(rounds);
   return 0;
