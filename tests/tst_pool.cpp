@@ -21,6 +21,7 @@ using connpool::context;
 using connpool::errc;
 using testing_support::fake_conn;
 using testing_support::gate;
+using testing_support::holding_ping;
 using testing_support::tracker;
 using Pool = connpool::pool<fake_conn>;
 
@@ -287,9 +288,9 @@ private slots:
     auto cfg = t.config(2);
     cfg.ping = [](fake_conn&, const context& ctx) {
       gate never;
-      never.wait(std::chrono::duration_cast<std::chrono::milliseconds>(*ctx.deadline() -
-                                                                       std::chrono::steady_clock::now()) +
-                 1ms);
+      never.wait(
+          std::chrono::duration_cast<std::chrono::milliseconds>(*ctx.deadline() - std::chrono::steady_clock::now()) +
+          1ms);
       return true; // too late
     };
     Pool p(cfg);
@@ -383,10 +384,8 @@ private slots:
   void idleConnectionPastMaxIdleTimeIsClosedByCleanup() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(2);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(2, clock);
     cfg.max_idle_time = 10s;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get());
     clock.advance(9s);
@@ -401,10 +400,8 @@ private slots:
   void idleTimeRestartsWhenConnectionIsReturned() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(2);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(2, clock);
     cfg.max_idle_time = 10s;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get());
     clock.advance(8s);
@@ -417,10 +414,8 @@ private slots:
   void connectionPastMaxAgeIsClosedByCleanup() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(2);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(2, clock);
     cfg.max_age = 1min;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get());
     clock.advance(1min);
@@ -432,10 +427,8 @@ private slots:
   void connectionPastMaxAgeIsClosedOnPutAndFreesSlotForWaiter() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(1);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(1, clock);
     cfg.max_age = 1min;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     auto held = p.get();
     std::atomic<int> got{0};
@@ -451,10 +444,8 @@ private slots:
   void staleIdleConnectionMetOnGetIsClosedAndCounted() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(2);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(2, clock);
     cfg.max_idle_time = 10s;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get());
     clock.advance(11s);
@@ -468,8 +459,7 @@ private slots:
   void healthCheckPingsIdleConnectionsOnlyWhenItsIntervalHasElapsed() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(3);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(3, clock);
     std::atomic<int> pings{0};
     std::atomic<bool> healthy{true};
     cfg.ping = pinger([&](fake_conn&) {
@@ -477,7 +467,6 @@ private slots:
       return healthy.load();
     });
     cfg.health_check_interval = 30s;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     {
       auto a = p.get(), b = p.get();
@@ -502,8 +491,7 @@ private slots:
   void healthCheckPingThatOutlastsHealthCheckTimeoutFails() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(1);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(1, clock);
     std::atomic<bool> check{false};
     cfg.ping = [&](fake_conn&, const context& ctx) {
       if (check && ctx.deadline()) gate().wait(20ms); // past the 5 ms health_check_timeout
@@ -511,7 +499,6 @@ private slots:
     };
     cfg.health_check_interval = 1s;
     cfg.health_check_timeout = 5ms;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get());
     check = true;
@@ -522,61 +509,41 @@ private slots:
   void connectionBeingHealthCheckedIsNotHandedOutAndSlowPingDoesNotBlockGetOrPut() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(3);
-    cfg.clock = clock.function();
-    gate entered, release;
-    std::atomic<bool> slow{false};
-    cfg.ping = pinger([&](fake_conn&) {
-      if (slow) {
-        entered.open();
-        release.wait();
-      }
-      return true;
-    });
+    auto cfg = t.manual_config(3, clock);
+    holding_ping ping;
+    cfg.ping = [&ping](fake_conn&, const context&) { return ping(); };
     cfg.health_check_interval = 1s;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get()); // conn 1 idle
-    slow = true;
+    ping.arm();
     clock.advance(1s);
     std::jthread checker([&] { p.maintain(); });
-    QVERIFY(entered.wait());
-    slow = false;
+    QVERIFY(ping.entered.wait());
     auto l = p.get(); // conn 1 is being pinged: a new one
     QCOMPARE(l->id, 2);
     p.put(l); // and put does not block either
     QCOMPARE(p.stats().open, std::size_t(2));
-    release.open();
+    ping.release.open();
     checker.join();
     QCOMPARE(p.idle_count(), std::size_t(2));
   }
   void healthCheckedConnectionGoesToAWaitingGetter() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(1);
-    cfg.clock = clock.function();
-    gate entered, release;
-    std::atomic<bool> slow{false};
-    cfg.ping = pinger([&](fake_conn&) {
-      if (slow) {
-        entered.open();
-        release.wait();
-      }
-      return true;
-    });
+    auto cfg = t.manual_config(1, clock);
+    holding_ping ping;
+    cfg.ping = [&ping](fake_conn&, const context&) { return ping(); };
     cfg.health_check_interval = 1s;
-    cfg.background_maintenance = false;
     Pool p(cfg);
     p.put(p.get());
-    slow = true;
+    ping.arm();
     clock.advance(1s);
     std::jthread checker([&] { p.maintain(); });
-    QVERIFY(entered.wait());
-    slow = false;
+    QVERIFY(ping.entered.wait());
     std::atomic<int> got{0};
     std::jthread waiter([&] { got = p.get(context::with_timeout(10s))->id; });
     QTRY_COMPARE(p.stats().waiting, std::size_t(1));
-    release.open();
+    ping.release.open();
     QTRY_COMPARE(got.load(), 1);
     QCOMPARE(p.stats().hits, 1u);
   }
@@ -725,8 +692,7 @@ private slots:
   void everyConnectionIsClosedExactlyOnceAcrossAllPaths() {
     tracker t;
     connpool::manual_clock clock;
-    auto cfg = t.config(4);
-    cfg.clock = clock.function();
+    auto cfg = t.manual_config(4, clock);
     cfg.max_idle = 2;
     cfg.max_idle_time = 10s;
     cfg.max_age = 1min;
@@ -735,7 +701,6 @@ private slots:
       return c.id % 3 != 0;
     });
     cfg.health_check_interval = 5s;
-    cfg.background_maintenance = false;
     {
       Pool p(cfg);
       for (int round = 0; round < 50; ++round) {

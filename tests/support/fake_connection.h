@@ -40,6 +40,14 @@ public:
     return c;
   }
 
+  /// config(max_size) on `clock`, with maintenance left to the test (maintain()).
+  connpool::config<fake_conn> manual_config(std::size_t max_size, const connpool::manual_clock& clock) {
+    auto c = config(max_size);
+    c.clock = clock.function();
+    c.background_maintenance = false;
+    return c;
+  }
+
   int made() const {
     std::lock_guard lk(mu_);
     return made_;
@@ -47,7 +55,8 @@ public:
   int closed() const {
     std::lock_guard lk(mu_);
     int n = 0;
-    for (auto& [id, c] : closes_) n += c > 0;
+    for (auto& [id, c] : closes_)
+      n += c > 0;
     return n;
   }
   int times_closed(int id) const {
@@ -74,7 +83,7 @@ public:
 
 private:
   mutable std::mutex mu_;
-  int made_ = 0;             // guarded by mu_
+  int made_ = 0;              // guarded by mu_
   std::map<int, int> closes_; // guarded by mu_; id -> times closed
 };
 

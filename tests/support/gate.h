@@ -3,6 +3,7 @@
 // sleeping.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -32,6 +33,25 @@ private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = false; // guarded by mu_
+};
+
+/// A callback (a ping, say) that, once armed, stops once at a gate: the test
+/// waits on `entered`, checks what it wants while the callback is held, then
+/// opens `release`. Unarmed, it passes straight through and returns true.
+class holding_ping {
+public:
+  void arm() { armed_ = true; }
+  bool operator()() {
+    if (armed_.exchange(false)) {
+      entered.open();
+      release.wait();
+    }
+    return true;
+  }
+  gate entered, release;
+
+private:
+  std::atomic<bool> armed_{false};
 };
 
 } // namespace testing_support
