@@ -1,8 +1,10 @@
-// connpool:policy — the pool's decisions as pure, I/O-free functions.
-//
-// The core asks these questions under its lock and then acts (calling user
-// callbacks only after unlocking). Tests drive them directly, with no
-// threads, sockets or clocks (tests/tst_policy.cpp).
+// connpool:policy — the pool's decisions that need no state of their own, as
+// pure, I/O-free functions: is a connection expired, who gets a freed slot,
+// how often maintenance runs. Tests drive them directly, with no threads,
+// sockets or clocks (tests/tst_policy.cpp). (Which idle connection a get
+// takes and where a returned one goes are decided by the slot state machine
+// in core.cppm: they are tested through the pool, tests/tst_pool.cpp and the
+// model test.)
 module;
 #include <algorithm>
 #include <chrono>
@@ -15,11 +17,7 @@ export namespace connpool::detail {
 /// What the pool looks like to a decision (read under the core's lock).
 struct pool_view {
   bool closed = false;
-  std::size_t open = 0; ///< slots in use: idle + active + creating + checking
-  std::size_t idle = 0;
   std::size_t waiting = 0;
-  std::size_t max_size = 0;
-  std::size_t max_idle = 0;
 };
 
 /// Is a connection still usable, and if not, which limit did it pass?
@@ -30,30 +28,6 @@ inline expiry check_expiry(time_point created, time_point last_returned, time_po
   if (max_age > duration::zero() && now - created >= max_age) return expiry::max_age;
   if (max_idle_time > duration::zero() && now - last_returned >= max_idle_time) return expiry::idle_time;
   return expiry::fresh;
-}
-
-/// get(): serve from idle, create in a free slot, or queue.
-enum class get_action { fail_closed, take_idle, create, wait };
-
-inline get_action decide_get(const pool_view& p) noexcept {
-  if (p.closed) return get_action::fail_closed;
-  // FIFO: while anyone queues, a newcomer queues behind them. (Idle is then
-  // empty anyway: every returned connection goes to a waiter first.)
-  if (p.waiting > 0) return get_action::wait;
-  if (p.idle > 0) return get_action::take_idle;
-  if (p.open < p.max_size) return get_action::create;
-  return get_action::wait;
-}
-
-/// A connection comes back (put, or the end of its health check).
-enum class return_action { close_pool_closed, close_max_age, hand_over, keep_idle, close_idle_full };
-
-inline return_action decide_return(const pool_view& p, bool past_max_age) noexcept {
-  if (p.closed) return return_action::close_pool_closed;
-  if (past_max_age) return return_action::close_max_age;
-  if (p.waiting > 0) return return_action::hand_over;
-  if (p.idle < p.max_idle) return return_action::keep_idle;
-  return return_action::close_idle_full;
 }
 
 /// A slot is freed (a connection closed, a factory failed): the first waiter
