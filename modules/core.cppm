@@ -133,7 +133,10 @@ public:
   /// is idle and nothing needs checking (no time limits, no ping, no
   /// waiters, not closed). Null when it does not apply: call acquire().
   [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
-    if (thread_entry* te = thread_cache::find(id_); te && plain_get_ && ctx.ended() == errc{}) {
+    return ctx.ended() == errc{} ? try_acquire_fast() : nullptr;
+  }
+  [[gnu::always_inline]] slot<T>* try_acquire_fast() noexcept {
+    if (thread_entry* te = thread_cache::find(id_); te && plain_get_) {
       slot<T>& s = slots_[te->hint];
       std::uint32_t expected = idle_slot;
       // The hint is always a valid index; an unused slot is EMPTY, not IDLE;

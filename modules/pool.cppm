@@ -52,9 +52,15 @@ public:
   /// returned while waiting at max_size until `ctx` ends.
   /// Errors: pool_closed, get_timeout, cancelled; factory_failed (the
   /// throwing form rethrows the factory's exception instead).
-  [[gnu::always_inline]] lease<T> get(const context& ctx = context::background()) {
+  [[gnu::always_inline]] lease<T> get(const context& ctx) {
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) return lease<T>(core_, s);
     return get_slow(ctx);
+  }
+  /// get(context::background()): no deadline, no stop token, so the fast
+  /// path skips the context checks altogether.
+  [[gnu::always_inline]] lease<T> get() {
+    if (detail::slot<T>* s = core_->try_acquire_fast()) return lease<T>(core_, s);
+    return get_slow(context::background());
   }
   [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec) noexcept {
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
