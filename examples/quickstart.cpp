@@ -39,7 +39,8 @@ public:
         if (c < 0) return;
         clients_.emplace_back([c] {
           char buf[4096];
-          for (ssize_t n; (n = ::read(c, buf, sizeof buf)) > 0;) (void)::write(c, buf, static_cast<size_t>(n));
+          for (ssize_t n; (n = ::read(c, buf, sizeof buf)) > 0;)
+            (void)::write(c, buf, static_cast<size_t>(n));
           ::close(c);
         });
       }
@@ -50,7 +51,8 @@ public:
     ::shutdown(fd_, SHUT_RDWR);
     acceptor_.join();
     ::close(fd_);
-    for (auto& t : clients_) t.join();
+    for (auto& t : clients_)
+      t.join();
   }
   unsigned short port() const { return port_; }
 

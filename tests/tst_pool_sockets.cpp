@@ -35,21 +35,21 @@ namespace {
 
 std::size_t open_fds() {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto &e : std::filesystem::directory_iterator("/proc/self/fd"))
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
     ++n;
   return n;
 }
 
-[[noreturn]] void fail(const char *what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 
-int listening_socket(unsigned short &port) {
+int listening_socket(unsigned short& port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0 || ::listen(fd, 64) < 0) fail("listen");
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 || ::listen(fd, 64) < 0) fail("listen");
   socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   port = ntohs(a.sin_port);
   return fd;
 }
@@ -127,7 +127,7 @@ int dial(unsigned short port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
     const int e = errno;
     ::close(fd);
     throw std::system_error(e, std::generic_category(), "connect");
@@ -159,7 +159,7 @@ private slots:
       connpool::manual_clock clock;
       std::atomic<bool> refuse_next{false};
       connpool::config<sock> cfg;
-      cfg.factory = [&, port = server.port()](const context &) {
+      cfg.factory = [&, port = server.port()](const context&) {
         const bool refuse = refuse_next.exchange(false);
         const int fd = dial(refuse ? nowhere : port); // throws when refused
         std::lock_guard lk(mu);
@@ -167,7 +167,7 @@ private slots:
         closes[id] = 0;
         return sock{fd, id};
       };
-      cfg.close = [&](sock &s) {
+      cfg.close = [&](sock& s) {
         ::close(s.fd);
         std::lock_guard lk(mu);
         ++closes[s.id];
@@ -176,7 +176,7 @@ private slots:
           throw std::runtime_error("close reports an error after closing");
         }
       };
-      cfg.ping = [](sock &s, const context &) {
+      cfg.ping = [](sock& s, const context&) {
         pollfd p{s.fd, POLLIN, 0};
         char c;
         // readable with nothing to read (EOF) or an error: the peer is gone
@@ -244,7 +244,7 @@ private slots:
     {
       std::lock_guard lk(mu);
       QCOMPARE(static_cast<int>(closes.size()), dialled);
-      for (const auto &[id, n] : closes)
+      for (const auto& [id, n] : closes)
         QCOMPARE(n, 1);
     }
     QCOMPARE(open_fds(), fds_before);
