@@ -9,7 +9,7 @@
 //   RESERVED  the factory is filling it (owned by that get)
 //   IDLE      in the pool; anyone may claim it with one CAS
 //   LEASED    owned by a lease (or being checked by the get that claimed it)
-//   BUSY      claimed by maintenance, close() or a hand-over
+//   BUSY      claimed by maintenance, close(), or a waiter raising its flag
 //
 // Only the owner touches `conn`; ownership moves by CAS (claim, publish)
 // or under mu_ (hand-over, creation). That makes the common cycle lock-free:
@@ -20,7 +20,8 @@
 // (leases out, for max_active) is the one shared counter written per cycle.
 //
 // Everything else takes mu_: creating (a free slot and `open_`, the number
-// of non-EMPTY slots, <= max_size), waiting, closing, releasing a slot.
+// of non-EMPTY slots plus capacity granted to a waiter, <= max_size),
+// waiting, closing, releasing a slot.
 // Waiters queue FIFO on an intrusive list of stack nodes, each with its own
 // condition variable, so a put wakes exactly one thread; deadlines and stop
 // requests wake them directly (no polling).
@@ -38,12 +39,12 @@
 // Lifetime: leases hold a raw core pointer. The pool's destructor closes the
 // core and deletes it when no slot is in use; otherwise it marks the core
 // *orphaned* and the retirement of the last slot deletes it. A put touches
-// nothing of the core after its publishing CAS, so a lease may be returned
+// nothing of the core (not even the slot) after its publishing CAS, so a
+// lease may be returned
 // while, or after, its pool is destroyed. Every connection the factory made
 // is closed exactly once, by whoever owns its slot when it is retired,
 // outside any lock.
 module;
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -52,7 +53,6 @@ module;
 #include <mutex>
 #include <optional>
 #include <stop_token>
-#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -161,7 +161,7 @@ public:
     bump(sh.gets);
     if (closed_.load(std::memory_order_acquire)) return fail(ec, errc::pool_closed); // before the context
     if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
-    if (waiting_.load(std::memory_order_seq_cst) == 0 && !closed_.load(std::memory_order_acquire))
+    if (waiting_.load(std::memory_order_relaxed) == 0)
       if (slot<T>* s = take_idle(te, ctx, sh)) return s;
     return acquire_slow(te, ctx, ec, failure);
   }
@@ -174,9 +174,10 @@ public:
     if (thread_entry* te = thread_cache::find(id_); te && plain_put_) {
       bump(te->shard->puts);
       active_.fetch_sub(1, std::memory_order_relaxed);
+      const std::uint32_t index = s.index; // read before publishing: the core may be gone after
       std::uint32_t expected = leased_slot;
       if (s.state.compare_exchange_strong(expected, idle_slot, std::memory_order_release, std::memory_order_relaxed)) {
-        te->hint = s.index; // thread-local: the core may be gone from here on
+        te->hint = index; // thread-local
         return errc{};
       }
       return settle(s, *te->shard, te);
@@ -222,9 +223,10 @@ private:
       retire(s, sh);
       return errc{};
     }
+    const std::uint32_t index = s.index; // read before publishing: the core may be gone after
     std::uint32_t expected = from;
     if (s.state.compare_exchange_strong(expected, idle_slot, std::memory_order_release, std::memory_order_relaxed)) {
-      if (te) te->hint = s.index;
+      if (te) te->hint = index;
       return errc{};
     }
     unreserve_idle();
@@ -450,51 +452,48 @@ private:
     return true;
   }
 
+  // Under the lock: create in a free slot, or queue until a connection or a
+  // slot is handed over, the pool closes or the context ends. (acquire()
+  // has just found no idle slot to claim.)
   slot<T>* acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure) {
     counter_shard& sh = *te.shard;
     waiter w;
     std::optional<std::stop_callback<stop_waiter>> on_stop;
     if (ctx.stop_token().stop_possible()) on_stop.emplace(ctx.stop_token(), stop_waiter{this, &w});
-    std::unique_lock lk(mu_, std::defer_lock); // declared last: unlocked before on_stop is destroyed
-    bool counted_wait = false;
-    for (;;) {
-      if (waiting_.load(std::memory_order_seq_cst) == 0 && !closed_.load(std::memory_order_acquire))
-        if (slot<T>* s = take_idle(te, ctx, sh)) return s;
-      lk.lock();
-      if (closed_.load(std::memory_order_relaxed)) return fail(ec, errc::pool_closed);
-      if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
-      if (w.cancelled) return end_get(sh, errc::cancelled, ec);
-      if (waiting_.load(std::memory_order_relaxed) == 0 && open_ < cfg_.max_size) {
-        ++open_;
-        return create(lk, ctx, ec, failure, sh);
-      }
-      if (!counted_wait) bump(sh.waits);
-      counted_wait = true;
-      w.handed = nullptr;
-      w.granted = w.closed = false;
-      enqueue_locked(w); // may hand us a slot published just before the flags went up
-      if (ctx.deadline())
-        w.cv.wait_until(lk, *ctx.deadline(), [&w] { return w.ready(); });
-      else
-        w.cv.wait(lk, [&w] { return w.ready(); });
-      if (w.handed) {
-        bump(sh.hits);
-        return w.handed;
-      }
-      if (w.granted) {
-        if (errc e = ctx.ended(); e != errc{} || w.cancelled) { // pass the slot on rather than dial for nobody
-          free_capacity_locked();
-          return end_get(sh, e != errc{} ? e : errc::cancelled, ec);
-        }
-        return create(lk, ctx, ec, failure, sh);
-      }
-      if (!w.closed) { // the context ended first
-        unlink_locked(w);
-        const errc e = ctx.ended();
-        return end_get(sh, w.cancelled ? errc::cancelled : e != errc{} ? e : errc::get_timeout, ec);
-      }
-      lk.unlock(); // closed: the next round reports pool_closed
+    std::unique_lock lk(mu_); // declared after on_stop: unlocked before on_stop is destroyed
+    if (closed_.load(std::memory_order_relaxed)) return fail(ec, errc::pool_closed);
+    if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
+    if (w.cancelled) return end_get(sh, errc::cancelled, ec);
+    if (waiting_.load(std::memory_order_relaxed) == 0 && open_ < cfg_.max_size) {
+      ++open_;
+      return create(lk, ctx, ec, failure, sh);
     }
+    bump(sh.waits);
+    enqueue_locked(w); // may hand us a slot published just before the flags went up
+    if (ctx.deadline())
+      w.cv.wait_until(lk, *ctx.deadline(), [&w] { return w.ready(); });
+    else
+      w.cv.wait(lk, [&w] { return w.ready(); });
+    if (w.handed) {
+      bump(sh.hits);
+      return w.handed;
+    }
+    if (w.granted) {
+      // Pass the slot on rather than dial for nobody or for a closed pool.
+      if (closed_.load(std::memory_order_relaxed)) {
+        free_capacity_locked();
+        return fail(ec, errc::pool_closed);
+      }
+      if (errc e = ctx.ended(); e != errc{} || w.cancelled) {
+        free_capacity_locked();
+        return end_get(sh, e != errc{} ? e : errc::cancelled, ec);
+      }
+      return create(lk, ctx, ec, failure, sh);
+    }
+    if (w.closed) return fail(ec, errc::pool_closed);
+    unlink_locked(w); // the context ended first
+    const errc e = ctx.ended();
+    return end_get(sh, w.cancelled ? errc::cancelled : e != errc{} ? e : errc::get_timeout, ec);
   }
 
   // Caller holds the lock and a unit of capacity (counted in open_); calls

@@ -4,7 +4,7 @@
 // counters in that pool and is the only writer of it, so bumping a counter
 // is a relaxed load and store to a line no other core writes: no locked
 // instruction, no contention. stats() sums the shards. Shards live as long
-// as their pool and are reused by a later thread with the same id.
+// as their pool's core and are reused by a later thread with the same id.
 //
 // A thread finds its shard (and its slot hint, see core) through a small
 // thread-local cache keyed by the pool's unique id (ids are never reused, so
