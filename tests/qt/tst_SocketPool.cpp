@@ -2,6 +2,7 @@
 #include "echo.h"
 #include "socketpool.h"
 #include "testserver.h"
+#include "threadfailures.h"
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qthread.h>
@@ -32,23 +33,6 @@ void drop(TestServer& server, Drop how) {
   case Drop::HalfClose: server.halfCloseConnections(); break;
   }
 }
-
-// Failures seen in threads other than the test's, reported by the test.
-class ThreadFailures {
-public:
-  void add(const QString& what) {
-    std::lock_guard lk(mutex_);
-    list_ << what;
-  }
-  QStringList list() const {
-    std::lock_guard lk(mutex_);
-    return list_;
-  }
-
-private:
-  mutable std::mutex mutex_;
-  QStringList list_; // guarded by mutex_
-};
 
 } // namespace
 

@@ -19,6 +19,7 @@
 #include "echo.h"
 #include "socketpool.h"
 #include "testserver.h"
+#include "threadfailures.h"
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfile.h>
@@ -199,23 +200,6 @@ TlsIdentity rightIdentity() { return identity("server.pem", "server.key"); }
 TlsIdentity wrongIdentity() { return identity("wrong-server.pem", "wrong-server.key"); }
 
 quint64 lastValue(const QSignalSpy& spy) { return spy.isEmpty() ? 0 : spy.last().at(0).toULongLong(); }
-
-// Failures seen in threads other than the test's, reported by the test.
-class ThreadFailures {
-public:
-  void add(const QString& what) {
-    std::lock_guard lk(mutex_);
-    if (list_.size() < 20) list_ << what;
-  }
-  QStringList list() const {
-    std::lock_guard lk(mutex_);
-    return list_;
-  }
-
-private:
-  mutable std::mutex mutex_;
-  QStringList list_; // guarded by mutex_
-};
 
 } // namespace
 
