@@ -32,6 +32,18 @@ std::error_code get_error(Pool& p, const context& ctx) {
   if (!ec && !l) return make_error_code(std::errc::invalid_argument); // success must give a lease
   return ec;
 }
+// A thread blocked in get() (10 s deadline); id() is the connection it got,
+// 0 until then.
+class queued_getter {
+public:
+  explicit queued_getter(Pool& p) : thread_([this, &p] { id_ = p.get(context::with_timeout(10s))->id; }) {}
+  int id() const { return id_.load(); }
+  void join() { thread_.join(); }
+
+private:
+  std::atomic<int> id_{0};
+  std::jthread thread_; // declared last: joined before id_ goes
+};
 auto pinger(std::function<bool(fake_conn&)> f) {
   return [f = std::move(f)](fake_conn& c, const context&) { return f(c); };
 }
@@ -111,12 +123,11 @@ private slots:
     Pool p(t.config(1));
     auto held = p.get();
     const int id = held->id;
-    std::atomic<int> got{0};
-    std::jthread waiter([&] { got = p.get(context::with_timeout(10s))->id; });
+    queued_getter waiter(p);
     QTRY_COMPARE(p.stats().waiting, std::size_t(1));
-    QCOMPARE(got.load(), 0);
+    QCOMPARE(waiter.id(), 0);
     p.put(held);
-    QTRY_COMPARE(got.load(), id);
+    QTRY_COMPARE(waiter.id(), id);
     waiter.join();
     auto s = p.stats();
     QCOMPARE(s.waits, 1u);
@@ -227,11 +238,10 @@ private slots:
     std::error_code first;
     std::jthread dialer([&] { first = get_error(p, context::background()); });
     QVERIFY(entered.wait());
-    std::atomic<int> got{0};
-    std::jthread waiter([&] { got = p.get(context::with_timeout(10s))->id; });
+    queued_getter waiter(p);
     QTRY_COMPARE(p.stats().waiting, std::size_t(1));
     release.open();
-    QTRY_COMPARE(got.load(), 2);
+    QTRY_COMPARE(waiter.id(), 2);
     dialer.join();
     QCOMPARE(first, errc::factory_failed);
     auto s = p.stats();
@@ -367,12 +377,11 @@ private slots:
     Pool p(t.config(1));
     auto held = p.get();
     const int id = held->id;
-    std::atomic<int> got{0};
-    std::jthread waiter([&] { got = p.get(context::with_timeout(10s))->id; });
+    queued_getter waiter(p);
     QTRY_COMPARE(p.stats().waiting, std::size_t(1));
     p.discard(held);
     QVERIFY(!held);
-    QTRY_COMPARE(got.load(), id + 1); // the waiter dialled in the freed slot
+    QTRY_COMPARE(waiter.id(), id + 1); // the waiter dialled in the freed slot
     waiter.join();
     QCOMPARE(t.times_closed(id), 1);
     auto s = p.stats();
@@ -431,12 +440,11 @@ private slots:
     cfg.max_age = 1min;
     Pool p(cfg);
     auto held = p.get();
-    std::atomic<int> got{0};
-    std::jthread waiter([&] { got = p.get(context::with_timeout(10s))->id; });
+    queued_getter waiter(p);
     QTRY_COMPARE(p.stats().waiting, std::size_t(1));
     clock.advance(2min);
     p.put(held);
-    QTRY_COMPARE(got.load(), 2); // not handed the aged one: a fresh dial
+    QTRY_COMPARE(waiter.id(), 2); // not handed the aged one: a fresh dial
     waiter.join();
     QCOMPARE(t.times_closed(1), 1);
     QCOMPARE(p.stats().age_closed, 1u);
@@ -540,11 +548,10 @@ private slots:
     clock.advance(1s);
     std::jthread checker([&] { p.maintain(); });
     QVERIFY(ping.entered.wait());
-    std::atomic<int> got{0};
-    std::jthread waiter([&] { got = p.get(context::with_timeout(10s))->id; });
+    queued_getter waiter(p);
     QTRY_COMPARE(p.stats().waiting, std::size_t(1));
     ping.release.open();
-    QTRY_COMPARE(got.load(), 1);
+    QTRY_COMPARE(waiter.id(), 1);
     QCOMPARE(p.stats().hits, 1u);
   }
   void backgroundThreadRunsCleanupOnItsOwn() {
