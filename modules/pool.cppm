@@ -137,7 +137,7 @@ private:
     detail::slot<T>* s = core_->acquire(ctx, e, failure);
     if (!s) {
       if (failure) std::rethrow_exception(failure);
-      throw std::system_error(make_error_code(e));
+      throw_error(e);
     }
     return lease<T>(core_, s);
   }
