@@ -6,13 +6,15 @@
 //   auto conn = pool.get(connpool::context::with_timeout(1s)); // lease<Conn>
 //   use(*conn);                                                 // returned on scope exit
 //
-// Partitions: errors (errc), context, clock (injectable time), config,
-// metrics, policy (pure decisions), core (shared state; design comment
-// there), lease, pool.
+// Partitions: errors (errc), context, clock (injectable time), events
+// (observer, close reasons), histogram (latency), config, metrics, policy (pure decisions), core (shared state; design
+// comment there), lease, pool.
 export module connpool;
 export import :errors;
 export import :context;
 export import :clock;
+export import :events;
+export import :histogram;
 export import :config;
 export import :metrics;
 export import :policy;

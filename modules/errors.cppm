@@ -23,6 +23,7 @@ enum class errc {
   cancelled,               ///< the context's stop token was triggered
   factory_failed,          ///< the factory threw (non-throwing overloads report this)
   invalid_config,          ///< any other invalid config field (the message names it)
+  circuit_open,            ///< the breaker is open after a factory failure: no new connection until it retries
 };
 
 /// The category of connpool::errc; name() is "connpool".
@@ -51,6 +52,7 @@ public:
     case errc::cancelled: return "operation cancelled by stop request";
     case errc::factory_failed: return "connection factory failed";
     case errc::invalid_config: return "invalid pool configuration";
+    case errc::circuit_open: return "backend unavailable: the last connection attempt failed, retrying after a backoff";
     }
     return "unknown connpool error";
   }

@@ -1,8 +1,11 @@
 // connpool:metrics — the origin's Metrics (snake_case) plus the live gauges.
 module;
+#include <array>
 #include <cstddef>
 #include <cstdint>
 export module connpool:metrics;
+import :events;
+import :histogram;
 
 export namespace connpool {
 
@@ -27,11 +30,30 @@ struct metrics {
   std::uint64_t close_errors = 0;  ///< close callbacks that threw (the connection still counts as closed)
   std::uint64_t created = 0;       ///< connections the factory made
   std::uint64_t closed = 0;        ///< connections closed (created - closed == open - creating)
+  /// closed, by reason (index: close_reason); sums to `closed`.
+  std::array<std::uint64_t, close_reason_count> closed_by{};
+  std::uint64_t leaks_suspected = 0; ///< leases reported past config.leak_threshold
+  std::uint64_t circuit_opens = 0;   ///< times the breaker opened
+  std::uint64_t circuit_rejects = 0; ///< gets failed fast while the breaker was open
+  std::uint64_t observer_errors = 0; ///< observer callbacks that threw
+  // Latency histograms. `wait`: how long each get took to obtain its
+  // connection (gets served on the lock-free fast path are counted in the
+  // zero bucket); `hold`: lease held (only with config.track_hold_time);
+  // `create`: factory calls, failed ones included; `ping`: every ping.
+  histogram_snapshot wait, hold, create, ping;
   // Live gauges.
-  std::size_t open = 0;    ///< idle + active + being created or health-checked (origin: Len)
-  std::size_t idle = 0;    ///< ready in the pool (origin: IdleLen)
-  std::size_t active = 0;  ///< leased out
-  std::size_t waiting = 0; ///< get() calls blocked right now
+  std::size_t open = 0;      ///< idle + active + being created or health-checked (origin: Len)
+  std::size_t idle = 0;      ///< ready in the pool (origin: IdleLen)
+  std::size_t active = 0;    ///< leased out
+  std::size_t waiting = 0;   ///< get() calls blocked right now
+  std::size_t creating = 0;  ///< factory calls running (or queued background dials)
+  std::size_t max_size = 0;  ///< the limit now (set_max_size may change it)
+  std::size_t max_idle = 0;  ///< the idle limit now
+  bool circuit_open = false; ///< gets that need a new connection fail fast
+
+  [[nodiscard]] std::uint64_t closed_for(close_reason r) const noexcept {
+    return closed_by[static_cast<std::size_t>(r)];
+  }
 };
 
 } // namespace connpool
