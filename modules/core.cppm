@@ -46,12 +46,15 @@
 // outside any lock.
 module;
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <source_location>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -60,6 +63,8 @@ export module connpool:core;
 import :errors;
 import :context;
 import :clock;
+import :events;
+import :histogram;
 import :config;
 import :metrics;
 import :policy;
@@ -73,6 +78,8 @@ struct maintenance_report {
   std::size_t age_closed = 0;    ///< closed past max_age
   std::size_t pinged = 0;        ///< health-checked
   std::size_t ping_failures = 0; ///< closed because the health check failed
+  std::size_t created = 0;       ///< created to keep min_idle (or to replace an expired one)
+  std::size_t leaks = 0;         ///< leases newly reported past leak_threshold
 };
 
 } // namespace connpool
@@ -84,13 +91,25 @@ inline constexpr std::uint32_t kind_mask = 0xff;
 inline constexpr std::uint32_t waiters_flag = 1u << 8; // someone queues: puts hand over, gets queue
 inline constexpr std::uint32_t closed_flag = 1u << 9;  // the pool is closed: puts close
 inline constexpr std::uint32_t flag_mask = waiters_flag | closed_flag;
+inline constexpr std::uint32_t retire_flag = 1u << 10; // this connection retires when it comes back (drain, shrink)
 
 template <class T> struct alignas(64) slot {
   std::atomic<std::uint32_t> state{empty_slot};
   std::uint32_t index = 0;
   std::atomic<duration::rep> created{0};  // pool clock; written by the owner, read by maintenance
   std::atomic<duration::rep> returned{0}; // last time it went idle
+  std::atomic<std::uint64_t> uses{0};     // leases so far; written by the owner
   std::optional<T> conn;                  // touched only by the slot's owner
+  // Rarely used; written by the owner (or under the lock), read by anyone.
+  std::atomic<std::uint64_t> id{0};
+  std::atomic<duration::rep> age_cut{0};       // max_age is shortened by this (jitter)
+  std::atomic<std::uint64_t> idle_seq{0};      // order of going idle (idle_order::fifo)
+  std::atomic<close_reason> retire_why{};      // why retire_flag was raised; under the lock
+  std::atomic<duration::rep> leased_at{0};     // pool clock, per lease (leak detection)
+  std::atomic<std::int64_t> leased_ns{0};      // steady clock, per lease (hold histogram)
+  std::atomic<std::source_location> where{};   // the get that took it
+  std::atomic<std::uint64_t> lease_no{0};      // bumped after the per-lease fields are written
+  std::atomic<std::uint64_t> leak_reported{0}; // the lease_no reported as a leak, or 0
 
   time_point created_at() const noexcept { return time_point(duration(created.load(std::memory_order_relaxed))); }
   time_point returned_at() const noexcept { return time_point(duration(returned.load(std::memory_order_relaxed))); }
@@ -103,22 +122,47 @@ template <class Pred> bool wait_for_context(std::condition_variable_any& cv, std
   return cv.wait(lk, ctx.stop_token(), pred);
 }
 
+inline std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+inline duration since(std::int64_t t0_ns) noexcept { return std::chrono::nanoseconds(steady_ns() - t0_ns); }
+
+/// Uniform in [0, 1), per thread (jitter only: not for anything secret).
+inline double uniform01() noexcept {
+  static thread_local std::minstd_rand gen(static_cast<unsigned>(std::random_device{}()));
+  return std::generate_canonical<double, 32>(gen);
+}
+
 template <class T> class core {
 public:
   explicit core(config<T> cfg)
-      : cfg_(std::move(cfg)), max_idle_(cfg_.max_idle.value_or(cfg_.max_size)), track_idle_(max_idle_ < cfg_.max_size),
-        check_limits_(cfg_.max_idle_time > duration::zero() || cfg_.max_age > duration::zero()),
-        plain_get_(!check_limits_ && !cfg_.ping && !track_idle_), plain_put_(!check_limits_ && !track_idle_),
-        id_(thread_cache::new_pool_id()), slots_(new slot<T>[cfg_.max_size]) {
-    free_.reserve(cfg_.max_size);
-    for (std::size_t i = cfg_.max_size; i-- > 0;) {
+      : cfg_(std::move(cfg)), capacity_(cfg_.max_size_limit ? cfg_.max_size_limit : cfg_.max_size),
+        track_idle_(cfg_.max_idle.has_value()),
+        per_lease_(cfg_.leak_threshold > duration::zero() || cfg_.track_hold_time || cfg_.observer != nullptr),
+        id_(thread_cache::new_pool_id()), slots_(new slot<T>[capacity_]) {
+    free_.reserve(capacity_);
+    for (std::size_t i = capacity_; i-- > 0;) {
       slots_[i].index = static_cast<std::uint32_t>(i);
       free_.push_back(static_cast<std::uint32_t>(i)); // lowest index on top: keeps scans short
     }
+    max_size_.store(cfg_.max_size, std::memory_order_relaxed);
+    max_idle_.store(cfg_.max_idle.value_or(cfg_.max_size), std::memory_order_relaxed);
+    min_idle_.store(cfg_.min_idle, std::memory_order_relaxed);
+    max_idle_time_.store(cfg_.max_idle_time.count(), std::memory_order_relaxed);
+    max_age_.store(cfg_.max_age.count(), std::memory_order_relaxed);
+    health_check_interval_.store(cfg_.health_check_interval.count(), std::memory_order_relaxed);
+    breaker_.initial = cfg_.backoff_initial;
+    breaker_.max_delay = cfg_.backoff_max > duration::zero() ? cfg_.backoff_max : cfg_.backoff_initial * 32;
+    budget_.rate = cfg_.max_retirements_per_second;
+    std::lock_guard lk(mu_);
+    update_paths_locked();
     next_health_check_ = now() + cfg_.health_check_interval;
   }
   ~core() {
     for (counter_shard* s = shards_; s;)
+      delete std::exchange(s, s->next);
+    for (counter_shard* s = spare_shards_; s;)
       delete std::exchange(s, s->next);
   }
   core(const core&) = delete;
@@ -131,12 +175,13 @@ public:
 
   /// The fast path of get, inlined into the caller: this thread's hint slot
   /// is idle and nothing needs checking (no time limits, no ping, no
-  /// waiters, not closed). Null when it does not apply: call acquire().
+  /// waiters, not closed, no per-lease bookkeeping). Null when it does not
+  /// apply: call acquire().
   [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
     return ctx.ended() == errc{} ? try_acquire_fast() : nullptr;
   }
   [[gnu::always_inline]] slot<T>* try_acquire_fast() noexcept {
-    if (thread_entry* te = thread_cache::find(id_); te && plain_get_) {
+    if (thread_entry* te = thread_cache::find(id_); te && plain_get_.load(std::memory_order_relaxed)) {
       slot<T>& s = slots_[te->hint];
       std::uint32_t expected = idle_slot;
       // The hint is always a valid index; an unused slot is EMPTY, not IDLE;
@@ -144,6 +189,7 @@ public:
       if (s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire,
                                           std::memory_order_relaxed)) {
         lease_out();
+        bump(s.uses);
         bump(te->shard->gets);
         bump(te->shard->hits);
         return &s;
@@ -155,23 +201,32 @@ public:
   /// get(): a leased slot for the caller, or null with `ec` set (and, when
   /// the factory threw, its exception in `failure`). Errors are bare errc:
   /// building a std::error_code costs a library call.
-  [[gnu::noinline]] slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure) {
+  [[gnu::noinline]] slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure,
+                                     const std::source_location& where) {
     thread_entry& te = me();
     counter_shard& sh = *te.shard;
     bump(sh.gets);
+    bump(sh.slow_gets);
+    const std::int64_t t0 = steady_ns();
     if (closed_.load(std::memory_order_acquire)) return fail(ec, errc::pool_closed); // before the context
-    if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
-    if (waiting_.load(std::memory_order_relaxed) == 0)
-      if (slot<T>* s = take_idle(te, ctx, sh)) return s;
-    return acquire_slow(te, ctx, ec, failure);
+    if (errc e = ctx.ended(); e != errc{}) return timed_out(sh, e, ec, t0);
+    slot<T>* s = nullptr;
+    if (waiting_.load(std::memory_order_relaxed) == 0) s = take_idle(te, ctx, sh);
+    if (!s) s = acquire_slow(te, ctx, ec, failure);
+    if (s)
+      leased(*s, sh, t0, where);
+    else if (ec == errc::get_timeout || ec == errc::cancelled)
+      notify(sh, [&](observer& o) { o.on_wait_timeout(since(t0)); });
+    return s;
   }
+
   // ---- put / discard ------------------------------------------------------
 
   /// put() and a lease's destructor: `pool_closed` when the pool was closed
   /// (the connection is closed then). May delete an orphaned core.
   [[gnu::always_inline]] errc give_back(slot<T>& s) {
     // The fast path, inline: nothing to stamp or check; publish it idle.
-    if (thread_entry* te = thread_cache::find(id_); te && plain_put_) {
+    if (thread_entry* te = thread_cache::find(id_); te && plain_put_.load(std::memory_order_relaxed)) {
       bump(te->shard->puts);
       active_.fetch_sub(1, std::memory_order_relaxed);
       const std::uint32_t index = s.index; // read before publishing: the core may be gone after
@@ -190,8 +245,9 @@ public:
   void discard(slot<T>& s) {
     counter_shard& sh = *me().shard;
     bump(sh.discards);
+    returning(s, sh);
     active_.fetch_sub(1, std::memory_order_relaxed);
-    retire(s, sh);
+    retire(s, sh, close_reason::discarded);
   }
 
 private:
@@ -199,28 +255,32 @@ private:
     thread_entry& te = me();
     counter_shard& sh = *te.shard;
     bump(sh.puts);
+    returning(s, sh);
     active_.fetch_sub(1, std::memory_order_relaxed);
     if (closed_.load(std::memory_order_acquire)) {
-      retire(s, sh);
+      retire(s, sh, close_reason::pool_closed);
       return errc::pool_closed;
     }
-    if (cfg_.max_idle_time > duration::zero())
-      s.returned.store(now().time_since_epoch().count(), std::memory_order_relaxed);
-    if (cfg_.max_age > duration::zero() && now() - s.created_at() >= cfg_.max_age) {
+    const time_point t = stamps_.load(std::memory_order_relaxed) ? now() : time_point{};
+    if (max_idle_time() > duration::zero()) s.returned.store(t.time_since_epoch().count(), std::memory_order_relaxed);
+    if (cfg_.order == idle_order::fifo) s.idle_seq.store(next_idle_seq(), std::memory_order_relaxed);
+    if (max_age() > duration::zero() && t - s.created_at() >= age_limit(s) && retirement_allowed(t)) {
       bump(sh.age_closed);
-      retire(s, sh);
+      retire(s, sh, close_reason::max_age);
       return errc{};
     }
     return publish(s, sh, leased_slot, &te);
   }
 
-  // Unlocked, slot owned in state `from` (LEASED or BUSY): idle again, or to
-  // the first waiter, or closed (idle full, pool closed). `te` (the
-  // returning thread's entry, if any) remembers the slot as its hint.
+  // Unlocked, slot owned in state `from` (LEASED, BUSY or RESERVED): idle
+  // again, or to the first waiter, or closed (idle full, pool closed,
+  // retiring). `te` (the returning thread's entry, if any) remembers the
+  // slot as its hint.
   errc publish(slot<T>& s, counter_shard& sh, std::uint32_t from, thread_entry* te) {
+    if (s.state.load(std::memory_order_relaxed) & retire_flag) return settle(s, sh, te);
     if (!reserve_idle()) { // idle is full (max_idle): a waiter still comes first
       if (hand_to_waiter(s, te)) return errc{};
-      retire(s, sh);
+      retire(s, sh, close_reason::idle_overflow);
       return errc{};
     }
     const std::uint32_t index = s.index; // read before publishing: the core may be gone after
@@ -234,15 +294,24 @@ private:
   }
 
   // Unlocked, slot owned but a flag blocked publishing it: under the lock,
-  // close it (pool closed), hand it to the first waiter, or — the flag was
-  // cleared meanwhile — publish it after all.
+  // close it (pool closed, retiring), hand it to the first waiter, or — the
+  // flag was cleared meanwhile — publish it after all.
   errc settle(slot<T>& s, counter_shard& sh, thread_entry* te) {
     std::unique_lock lk(mu_);
     const std::uint32_t st = s.state.load(std::memory_order_relaxed); // flags only change under mu_
     if (st & closed_flag) {
       lk.unlock();
-      retire(s, sh); // may delete an orphaned core: touch nothing after
+      retire(s, sh, close_reason::pool_closed); // may delete an orphaned core: touch nothing after
       return errc::pool_closed;
+    }
+    if (st & retire_flag) {
+      const close_reason why = s.retire_why.load(std::memory_order_relaxed);
+      if (why != close_reason::resized || open_ > max_size_.load(std::memory_order_relaxed)) {
+        lk.unlock();
+        retire(s, sh, why);
+        return errc{};
+      }
+      s.state.fetch_and(~retire_flag, std::memory_order_relaxed); // the pool shrank enough meanwhile
     }
     if (head_) {
       hand_over_locked(s);
@@ -251,7 +320,7 @@ private:
     }
     if (!reserve_idle()) {
       lk.unlock();
-      retire(s, sh);
+      retire(s, sh, close_reason::idle_overflow);
       return errc{};
     }
     s.state.store(idle_slot, std::memory_order_release); // no flag, no waiter: plain idle
@@ -273,12 +342,12 @@ public:
   }
 
   /// The pool's destructor: closes without waiting, then deletes this core
-  /// now, or when the last lease comes back.
+  /// now, or when the last lease (or background dial) comes back.
   void abandon() {
     shut_down(*me().shard);
     std::unique_lock lk(mu_);
-    if (open_ != 0) {
-      orphaned_ = true; // the last retire deletes it
+    if (open_ != 0 || dial_threads_ != 0) {
+      orphaned_ = true; // the last retire (or dial) deletes it
       return;
     }
     lk.unlock();
@@ -287,48 +356,193 @@ public:
 
   // ---- maintenance ----------------------------------------------------------
 
-  /// One pass: close idle connections past their limits, then, when due,
-  /// health-check idle ones one at a time (claimed while pinged, so never
-  /// handed out meanwhile; no lock held while pinging).
+  /// One pass: close idle connections past their limits (an expired one is
+  /// replaced first when min_idle asks for it; max_age retirements within
+  /// the rate cap), report leaks, health-check idle ones when due (claimed
+  /// while pinged, so never handed out meanwhile; no lock held while
+  /// pinging), then top up min_idle.
   maintenance_report maintain(const context& ctx) {
     maintenance_report r;
     counter_shard& sh = *me().shard;
     if (closed_.load(std::memory_order_acquire)) return r;
     const time_point t = now();
     const std::uint32_t n = high_water_.load(std::memory_order_acquire);
-    if (check_limits_) {
+    if (max_idle_time() > duration::zero() || max_age() > duration::zero()) {
       for (std::uint32_t i = 0; i < n; ++i) {
         slot<T>& s = slots_[i];
         if (s.state.load(std::memory_order_relaxed) != idle_slot || expiry_of(s, t) == expiry::fresh) continue;
         if (!try_claim(s, busy_slot)) continue;
         const expiry x = expiry_of(s, t); // re-read now that we own it
-        if (x == expiry::fresh) {
+        if (x == expiry::fresh || (x == expiry::max_age && !retirement_allowed(t))) {
           publish(s, sh, busy_slot, nullptr);
           continue;
         }
+        if (min_idle_.load(std::memory_order_relaxed) > 0) { // replace it before closing it
+          std::exception_ptr ignored;
+          r.created += fill_one(min_idle_.load(std::memory_order_relaxed), context::background(), sh, ignored) ==
+                       fill_result::created;
+        }
         (x == expiry::max_age ? r.age_closed : r.idle_closed)++;
         bump(x == expiry::max_age ? sh.age_closed : sh.idle_closed);
-        retire(s, sh);
+        retire(s, sh, x == expiry::max_age ? close_reason::max_age : close_reason::idle_time);
       }
     }
-    if (!health_check_due(t)) return r;
-    for (std::uint32_t i = 0; i < n && !ctx.done(); ++i) {
-      slot<T>& s = slots_[i];
-      if (s.state.load(std::memory_order_relaxed) != idle_slot || !try_claim(s, busy_slot)) continue;
-      const context pctx =
-          (cfg_.health_check_timeout > duration::zero() ? context::with_timeout(cfg_.health_check_timeout)
-                                                        : context::background())
-              .with_stop_token(ctx.stop_token());
-      ++r.pinged;
-      if (run_ping(*s.conn, pctx)) {
-        publish(s, sh, busy_slot, nullptr);
+    if (cfg_.leak_threshold > duration::zero()) r.leaks = report_leaks(t, n, sh);
+    if (health_check_due(t)) {
+      for (std::uint32_t i = 0; i < n && !ctx.done(); ++i) {
+        slot<T>& s = slots_[i];
+        if (s.state.load(std::memory_order_relaxed) != idle_slot || !try_claim(s, busy_slot)) continue;
+        const context pctx =
+            (cfg_.health_check_timeout > duration::zero() ? context::with_timeout(cfg_.health_check_timeout)
+                                                          : context::background())
+                .with_stop_token(ctx.stop_token());
+        ++r.pinged;
+        if (run_ping(*s.conn, pctx, sh)) {
+          publish(s, sh, busy_slot, nullptr);
+          continue;
+        }
+        ++r.ping_failures;
+        bump(sh.ping_failures);
+        retire(s, sh, close_reason::ping_failed);
+      }
+    }
+    std::exception_ptr ignored;
+    while (!ctx.done() && fill_one(min_idle_.load(std::memory_order_relaxed), ctx, sh, ignored) == fill_result::created)
+      ++r.created;
+    return r;
+  }
+
+  /// warm_up(): create connections in the caller's thread until `target`
+  /// are idle (capped at max_size), or the context ends, or a dial fails.
+  errc warm_up(std::size_t target, const context& ctx, std::exception_ptr& failure) {
+    counter_shard& sh = *me().shard;
+    for (;;) {
+      if (closed_.load(std::memory_order_acquire)) return errc::pool_closed;
+      if (errc e = ctx.ended(); e != errc{}) return e;
+      switch (fill_one(target, ctx, sh, failure)) {
+      case fill_result::created: continue;
+      case fill_result::enough: return errc{};
+      case fill_result::no_room: return errc{}; // max_size reached: as warm as it gets
+      case fill_result::busy: {                 // max_connecting: wait for a dial to end
+        std::unique_lock lk(mu_);
+        if (!wait_for_context(dial_cv_, lk, ctx, [this] { return dial_slot_free_locked() || closed_.load(); }))
+          return ctx.ended() == errc{} ? errc::get_timeout : ctx.ended();
         continue;
       }
-      ++r.ping_failures;
-      bump(sh.ping_failures);
-      retire(s, sh);
+      case fill_result::failed: return errc::factory_failed;
+      case fill_result::rejected: {
+        std::lock_guard lk(mu_);
+        failure = last_failure_;
+        return errc::circuit_open;
+      }
+      }
     }
-    return r;
+  }
+
+  /// The maintenance thread: a pass every maintenance_interval() (which set_*
+  /// may change), or sooner when kicked (min_idle fell short).
+  void run_maintenance(std::stop_token st) {
+    const context ctx = context::background().with_stop_token(st);
+    std::unique_lock lk(mu_);
+    while (!st.stop_requested()) {
+      const duration every = interval_locked();
+      auto kicked = [this] { return kicked_; };
+      if (every > duration::zero())
+        maint_cv_.wait_for(lk, st, every, kicked);
+      else
+        maint_cv_.wait(lk, st, kicked);
+      kicked_ = false;
+      if (st.stop_requested()) break;
+      lk.unlock();
+      maintain(ctx);
+      lk.lock();
+    }
+  }
+
+  /// How often maintain() should run; zero when nothing needs it.
+  duration maintenance_interval() const {
+    std::lock_guard lk(mu_);
+    return interval_locked();
+  }
+
+  // ---- runtime changes ------------------------------------------------------
+
+  /// set_max_size(): growing serves waiters; shrinking closes idle excess now
+  /// and marks as many leased connections to retire on return.
+  errc set_max_size(std::size_t n) {
+    if (n == 0 || n > capacity_) return errc::invalid_config;
+    std::vector<slot<T>*> excess;
+    {
+      std::lock_guard lk(mu_);
+      if (n < min_idle_.load(std::memory_order_relaxed) || (track_idle_ && n < max_idle_.load())) {
+        return errc::invalid_config;
+      }
+      max_size_.store(n, std::memory_order_relaxed);
+      if (!track_idle_) max_idle_.store(n, std::memory_order_relaxed);
+      if (open_ > n) mark_excess_locked(open_ - n, close_reason::resized, excess);
+      serve_waiters_locked();
+    }
+    retire_all(excess, close_reason::resized);
+    return errc{};
+  }
+  /// set_max_idle(): closes idle connections over the new limit. Needs
+  /// config.max_idle set at construction (idle connections are only counted
+  /// then: counting costs the fast path an atomic per get and put).
+  errc set_max_idle(std::size_t n) {
+    if (!track_idle_) return errc::invalid_config;
+    std::vector<slot<T>*> excess;
+    {
+      std::lock_guard lk(mu_);
+      if (n > max_size_.load(std::memory_order_relaxed) || n < min_idle_.load(std::memory_order_relaxed))
+        return errc::invalid_config;
+      max_idle_.store(n, std::memory_order_relaxed);
+      const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
+      for (std::uint32_t i = 0; i < hw && idle_count_.load(std::memory_order_relaxed) > n; ++i)
+        if (try_claim(slots_[i], busy_slot)) excess.push_back(&slots_[i]);
+    }
+    retire_all(excess, close_reason::resized);
+    return errc{};
+  }
+  errc set_min_idle(std::size_t n) {
+    std::lock_guard lk(mu_);
+    if (n > max_size_.load(std::memory_order_relaxed) || (track_idle_ && n > max_idle_.load()))
+      return errc::invalid_config;
+    min_idle_.store(n, std::memory_order_relaxed);
+    update_paths_locked();
+    kick_locked();
+    return errc{};
+  }
+  enum class duration_field { max_idle_time, max_age, health_check_interval };
+  errc set_duration(duration_field f, duration d) {
+    if (d < duration::zero()) return errc::invalid_config;
+    if (f == duration_field::health_check_interval && d > duration::zero() && !cfg_.ping) return errc::invalid_config;
+    if (f == duration_field::max_age && d > duration::zero() && cfg_.max_age_jitter >= d) return errc::invalid_config;
+    std::lock_guard lk(mu_);
+    auto& target = f == duration_field::max_idle_time ? max_idle_time_
+                   : f == duration_field::max_age     ? max_age_
+                                                      : health_check_interval_;
+    // Idle time counts from now for connections returned before the change
+    // (their return was not stamped while no limit was set).
+    if (f == duration_field::max_idle_time && target.load() == 0) limits_since_ = now().time_since_epoch().count();
+    target.store(d.count(), std::memory_order_relaxed);
+    if (f == duration_field::health_check_interval) next_health_check_ = now() + d;
+    update_paths_locked();
+    kick_locked();
+    return errc{};
+  }
+
+  /// drain(): every connection open now retires: idle ones at once, leased
+  /// (or being created or checked) ones when they come back. New
+  /// connections are not affected. Returns how many it marked or closed.
+  std::size_t drain() {
+    std::vector<slot<T>*> idle;
+    std::size_t marked = 0;
+    {
+      std::lock_guard lk(mu_);
+      marked = mark_excess_locked(SIZE_MAX, close_reason::drained, idle);
+    }
+    retire_all(idle, close_reason::drained);
+    return marked;
   }
 
   // ---- observers ------------------------------------------------------------
@@ -336,13 +550,27 @@ public:
   metrics stats() const {
     std::lock_guard lk(mu_);
     metrics m;
-    for (const counter_shard* s = shards_; s; s = s->next)
+    std::uint64_t slow = 0;
+    for (const counter_shard* s = shards_; s; s = s->next) {
       s->add_to(m);
+      slow += s->slow_gets.load(std::memory_order_relaxed);
+    }
+    for (const counter_shard* s = spare_shards_; s; s = s->next)
+      s->add_to(m);
+    // Gets served by the lock-free fast path waited no time at all.
+    const std::uint64_t fast = m.gets > slow ? m.gets - slow : 0;
+    m.wait.buckets[0] += fast;
+    m.wait.count += fast;
     m.max_active = max_active_.load(std::memory_order_relaxed);
     m.open = open_;
     m.idle = count_idle();
     m.active = active_.load(std::memory_order_relaxed);
     m.waiting = waiting_.load(std::memory_order_relaxed);
+    m.creating = dialing_;
+    m.max_size = max_size_.load(std::memory_order_relaxed);
+    m.max_idle = max_idle_.load(std::memory_order_relaxed);
+    m.circuit_open = breaker_.open;
+    m.circuit_opens = circuit_opens_;
     return m;
   }
   std::size_t open() const {
@@ -351,17 +579,47 @@ public:
   }
   std::size_t idle() const { return count_idle(); }
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  /// The last factory failure (what an open breaker reports).
+  std::exception_ptr last_failure() const {
+    std::lock_guard lk(mu_);
+    return last_failure_;
+  }
+
+  /// Every connection, one entry each (read slot by slot: a snapshot of a
+  /// moving pool, each entry consistent on its own).
+  std::vector<connection_info> connections() const {
+    std::vector<connection_info> out;
+    const std::uint32_t n = high_water_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const slot<T>& s = slots_[i];
+      const std::uint32_t kind = s.state.load(std::memory_order_acquire) & kind_mask;
+      if (kind == empty_slot) continue;
+      connection_info c;
+      c.where = kind == idle_slot     ? connection_info::state::idle
+                : kind == leased_slot ? connection_info::state::active
+                : kind == busy_slot   ? connection_info::state::checking
+                                      : connection_info::state::creating;
+      c.id = kind == reserved_slot ? 0 : s.id.load(std::memory_order_relaxed);
+      c.created_at = s.created_at();
+      c.idle_since = s.returned_at();
+      c.uses = s.uses.load(std::memory_order_relaxed);
+      out.push_back(c);
+    }
+    return out;
+  }
 
 private:
   struct waiter {
     std::condition_variable cv;
-    slot<T>* handed = nullptr; // a connection handed over (already leased out)
-    bool granted = false;      // a free slot to create a connection in
-    bool closed = false;       // the pool closed
-    bool cancelled = false;    // the context's stop token fired (sticky)
-    waiter* prev = nullptr;
+    slot<T>* handed = nullptr;  // a connection handed over (already leased out)
+    bool granted = false;       // capacity (and a dial) to create a connection with
+    bool closed = false;        // the pool closed
+    bool cancelled = false;     // its stop token fired (set by the stop callback)
+    errc error{};               // a background dial failed, or the breaker rejected it
+    std::exception_ptr failure; // with error: the factory's exception
+    waiter* prev = nullptr;     // guarded by mu_: the FIFO list
     waiter* next = nullptr;
-    bool ready() const noexcept { return handed || granted || closed || cancelled; }
+    bool ready() const noexcept { return handed || granted || closed || cancelled || error != errc{}; }
   };
 
   // Wakes a waiter whose stop token fired (runs in the requesting thread).
@@ -374,6 +632,8 @@ private:
       w->cv.notify_one();
     }
   };
+
+  enum class fill_result { created, enough, no_room, busy, failed, rejected };
 
   thread_entry& me() {
     if (thread_entry* e = thread_cache::find(id_)) return *e;
@@ -390,30 +650,89 @@ private:
     shards_ = s;
     return s;
   }
+  // Background dial threads are short-lived: each borrows a shard from a
+  // spare list for its lifetime (one writer at a time; handed over under
+  // the lock) instead of leaving one per thread id behind. Caller holds the lock.
+  counter_shard* borrow_shard_locked() {
+    if (counter_shard* s = spare_shards_) {
+      spare_shards_ = s->next;
+      return s;
+    }
+    return new counter_shard; // joins the spare list when returned
+  }
+  void return_shard_locked(counter_shard* s) noexcept {
+    s->next = spare_shards_;
+    spare_shards_ = s;
+  }
+
+  // Which paths may skip the per-slot checks; recomputed when a setting
+  // changes. A thread that read the old value a moment earlier finishes
+  // its operation under the old rules (harmless: see set_duration). Caller
+  // holds the lock.
+  void update_paths_locked() noexcept {
+    const bool limits = max_idle_time_.load() > 0 || max_age_.load() > 0;
+    const bool fifo = cfg_.order == idle_order::fifo;
+    stamps_.store(limits, std::memory_order_relaxed);
+    plain_put_.store(!limits && !track_idle_ && !per_lease_ && !fifo, std::memory_order_relaxed);
+    plain_get_.store(!limits && !track_idle_ && !per_lease_ && !fifo && !cfg_.ping, std::memory_order_relaxed);
+  }
+  duration max_idle_time() const noexcept { return duration(max_idle_time_.load(std::memory_order_relaxed)); }
+  duration max_age() const noexcept { return duration(max_age_.load(std::memory_order_relaxed)); }
+  duration age_limit(const slot<T>& s) const noexcept {
+    return max_age() - duration(s.age_cut.load(std::memory_order_relaxed));
+  }
+  duration interval_locked() const noexcept {
+    return detail::maintenance_interval(cfg_.cleanup_interval, max_idle_time(), max_age(),
+                                        duration(health_check_interval_.load(std::memory_order_relaxed)),
+                                        cfg_.leak_threshold,
+                                        min_idle_.load(std::memory_order_relaxed) > 0 || breaker_.enabled());
+  }
+  void kick_locked() {
+    kicked_ = true;
+    maint_cv_.notify_all();
+  }
 
   // Unlocked. Claims idle slots (hint first) until one passes its checks;
   // retires the stale and broken ones met on the way.
   slot<T>* take_idle(thread_entry& te, const context& ctx, counter_shard& sh) {
     while (slot<T>* s = claim_idle(te)) {
-      if (usable(*s, ctx, sh) && !closed_.load(std::memory_order_acquire)) {
+      const std::optional<close_reason> bad = check_usable(*s, ctx, sh);
+      if (!bad && !closed_.load(std::memory_order_acquire)) {
         lease_out();
         bump(sh.hits);
         return s;
       }
-      retire(*s, sh);
+      retire(*s, sh, bad.value_or(close_reason::pool_closed));
     }
     return nullptr;
   }
 
-  // Unlocked. CAS one IDLE slot to LEASED: this thread's hint, else a scan.
+  // Unlocked. CAS one IDLE slot to LEASED: this thread's hint, else a scan
+  // (FIFO: the one idle the longest).
   slot<T>* claim_idle(thread_entry& te) {
     const std::uint32_t n = high_water_.load(std::memory_order_acquire);
+    if (cfg_.order == idle_order::fifo) return claim_oldest(n);
     if (te.pool_id == id_ && te.hint < n && try_claim(slots_[te.hint], leased_slot)) return &slots_[te.hint];
     for (std::uint32_t i = 0; i < n; ++i)
       if (slots_[i].state.load(std::memory_order_relaxed) == idle_slot && try_claim(slots_[i], leased_slot))
         return &slots_[i];
     return nullptr;
   }
+  slot<T>* claim_oldest(std::uint32_t n) {
+    for (;;) {
+      slot<T>* best = nullptr;
+      std::uint64_t oldest = UINT64_MAX;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        slot<T>& s = slots_[i];
+        if (s.state.load(std::memory_order_relaxed) != idle_slot) continue;
+        const std::uint64_t seq = s.idle_seq.load(std::memory_order_relaxed);
+        if (seq < oldest) oldest = seq, best = &s;
+      }
+      if (!best) return nullptr;
+      if (try_claim(*best, leased_slot)) return best; // else someone took it: look again
+    }
+  }
+  std::uint64_t next_idle_seq() noexcept { return idle_seq_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
   bool try_claim(slot<T>& s, std::uint32_t to) noexcept {
     std::uint32_t expected = idle_slot;
@@ -421,10 +740,10 @@ private:
     if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
     return true;
   }
-  // Room for one more idle connection (only counted when max_idle < max_size).
+  // Room for one more idle connection (only counted when config.max_idle is set).
   bool reserve_idle() noexcept {
     if (!track_idle_) return true;
-    if (idle_count_.fetch_add(1, std::memory_order_relaxed) < max_idle_) return true;
+    if (idle_count_.fetch_add(1, std::memory_order_relaxed) < max_idle_.load(std::memory_order_relaxed)) return true;
     idle_count_.fetch_sub(1, std::memory_order_relaxed);
     return false;
   }
@@ -433,27 +752,42 @@ private:
   }
 
   expiry expiry_of(const slot<T>& s, time_point t) const noexcept {
-    return check_expiry(s.created_at(), s.returned_at(), t, cfg_.max_idle_time, cfg_.max_age);
+    const time_point since_return =
+        std::max(s.returned_at(), time_point(duration(limits_since_.load(std::memory_order_relaxed))));
+    return check_expiry(s.created_at(), since_return, t, max_idle_time(),
+                        max_age() > duration::zero() ? age_limit(s) : duration::zero());
+  }
+  // Within config.max_retirements_per_second? (max_age retirements only.)
+  bool retirement_allowed(time_point t) {
+    if (budget_.rate <= 0) return true;
+    std::lock_guard lk(mu_);
+    return budget_.take(t);
   }
 
-  // Unlocked, slot owned. Fresh (when limits are set) and answering its ping?
-  bool usable(slot<T>& s, const context& ctx, counter_shard& sh) {
-    if (check_limits_) {
-      const expiry x = expiry_of(s, now());
-      if (x != expiry::fresh) {
-        bump(x == expiry::max_age ? sh.age_closed : sh.idle_closed);
-        return false;
+  // Unlocked, slot owned. Why it cannot be leased (expired, ping failed),
+  // or nothing when it can.
+  std::optional<close_reason> check_usable(slot<T>& s, const context& ctx, counter_shard& sh) {
+    if (stamps_.load(std::memory_order_relaxed)) {
+      const time_point t = now();
+      const expiry x = expiry_of(s, t);
+      if (x == expiry::idle_time) {
+        bump(sh.idle_closed);
+        return close_reason::idle_time;
+      }
+      if (x == expiry::max_age && retirement_allowed(t)) {
+        bump(sh.age_closed);
+        return close_reason::max_age;
       }
     }
-    if (cfg_.ping && !run_ping(*s.conn, ctx)) {
+    if (cfg_.ping && !run_ping(*s.conn, ctx, sh)) {
       bump(sh.ping_failures);
-      return false;
+      return close_reason::ping_failed;
     }
-    return true;
+    return std::nullopt;
   }
 
-  // Under the lock: create in a free slot, or queue until a connection or a
-  // slot is handed over, the pool closes or the context ends. (acquire()
+  // Under the lock: create in a free slot, or queue until a connection or
+  // capacity is handed over, the pool closes or the context ends. (acquire()
   // has just found no idle slot to claim.)
   slot<T>* acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure) {
     counter_shard& sh = *te.shard;
@@ -464,31 +798,43 @@ private:
     if (closed_.load(std::memory_order_relaxed)) return fail(ec, errc::pool_closed);
     if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
     if (w.cancelled) return end_get(sh, errc::cancelled, ec);
-    if (waiting_.load(std::memory_order_relaxed) == 0 && open_ < cfg_.max_size) {
-      ++open_;
-      return create(lk, ctx, ec, failure, sh);
+    if (waiting_.load(std::memory_order_relaxed) == 0 && open_ < max_size_.load(std::memory_order_relaxed) &&
+        dial_slot_free_locked()) {
+      if (breaker_.may_dial(now()) == breaker::verdict::reject) return reject_locked(sh, ec, failure);
+      if (!cfg_.background_dials) {
+        ++open_;
+        ++dialing_;
+        return create(lk, ctx, ec, failure, sh);
+      }
+      start_dial_locked(); // and queue for whichever connection comes first
     }
     bump(sh.waits);
     enqueue_locked(w); // may hand us a slot published just before the flags went up
+    if (cfg_.background_dials && waiting_.load(std::memory_order_relaxed) > bg_dialing_) serve_waiters_locked();
     if (ctx.deadline())
       w.cv.wait_until(lk, *ctx.deadline(), [&w] { return w.ready(); });
     else
       w.cv.wait(lk, [&w] { return w.ready(); });
     if (w.handed) {
-      bump(sh.hits);
+      bump(w.handed->uses.load(std::memory_order_relaxed) == 0 ? sh.misses : sh.hits); // fresh from a dial: a miss
       return w.handed;
     }
     if (w.granted) {
-      // Pass the slot on rather than dial for nobody or for a closed pool.
+      // Pass the capacity on rather than dial for nobody or for a closed pool.
       if (closed_.load(std::memory_order_relaxed)) {
-        free_capacity_locked();
+        drop_grant_locked();
         return fail(ec, errc::pool_closed);
       }
       if (errc e = ctx.ended(); e != errc{} || w.cancelled) {
-        free_capacity_locked();
+        drop_grant_locked();
         return end_get(sh, e != errc{} ? e : errc::cancelled, ec);
       }
       return create(lk, ctx, ec, failure, sh);
+    }
+    if (w.error != errc{}) {
+      if (w.error == errc::circuit_open) bump(sh.circuit_rejects);
+      failure = w.failure;
+      return fail(ec, w.error);
     }
     if (w.closed) return fail(ec, errc::pool_closed);
     unlink_locked(w); // the context ended first
@@ -496,41 +842,201 @@ private:
     return end_get(sh, w.cancelled ? errc::cancelled : e != errc{} ? e : errc::get_timeout, ec);
   }
 
-  // Caller holds the lock and a unit of capacity (counted in open_); calls
-  // the factory unlocked.
+  // Caller holds the lock: the breaker is open, fail fast with its error.
+  slot<T>* reject_locked(counter_shard& sh, errc& ec, std::exception_ptr& failure) {
+    bump(sh.circuit_rejects);
+    failure = last_failure_;
+    return fail(ec, errc::circuit_open);
+  }
+
+  // Caller holds the lock and a unit of capacity and a dial (counted in
+  // open_ and dialing_); calls the factory unlocked.
   slot<T>* create(std::unique_lock<std::mutex>& lk, const context& ctx, errc& ec, std::exception_ptr& failure,
                   counter_shard& sh) {
-    const std::uint32_t idx = free_.back();
-    free_.pop_back();
-    if (idx >= high_water_.load(std::memory_order_relaxed)) high_water_.store(idx + 1, std::memory_order_release);
-    slot<T>& s = slots_[idx];
-    s.state.store(reserved_slot | flags_locked(), std::memory_order_relaxed);
+    slot<T>& s = reserve_slot_locked();
     lk.unlock();
-    try {
-      s.conn.emplace(cfg_.factory(ctx));
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    if (!s.conn) {
-      lk.lock();
-      set_kind_locked(s, empty_slot);
-      free_.push_back(idx);
-      bump(sh.factory_failures);
-      free_capacity_locked();
+    const bool ok = dial(s, ctx, sh, failure);
+    lk.lock();
+    if (!ok) {
+      dial_failed_locked(s, failure, sh);
+      lk.unlock();
+      report_breaker(sh);
       return fail(ec, errc::factory_failed);
     }
-    bump(sh.created);
-    const auto t = now().time_since_epoch().count();
-    s.created.store(t, std::memory_order_relaxed);
-    s.returned.store(t, std::memory_order_relaxed);
+    dial_succeeded_locked();
+    lk.unlock();
+    report_breaker(sh);
     if (closed_.load(std::memory_order_acquire)) {
-      retire(s, sh);
+      retire(s, sh, close_reason::pool_closed);
       return fail(ec, errc::pool_closed);
     }
     set_kind(s, leased_slot); // the flags may have changed meanwhile: keep them
     lease_out();
     bump(sh.misses);
     return &s;
+  }
+
+  // Caller holds the lock: an EMPTY slot, now RESERVED for a dial.
+  slot<T>& reserve_slot_locked() {
+    const std::uint32_t idx = free_.back();
+    free_.pop_back();
+    if (idx >= high_water_.load(std::memory_order_relaxed)) high_water_.store(idx + 1, std::memory_order_release);
+    slot<T>& s = slots_[idx];
+    s.state.store(reserved_slot | flags_locked(), std::memory_order_relaxed);
+    return s;
+  }
+
+  // Unlocked, slot RESERVED by the caller: runs the factory. On success the
+  // connection is in the slot, stamped and counted.
+  bool dial(slot<T>& s, const context& ctx, counter_shard& sh, std::exception_ptr& failure) {
+    const std::int64_t t0 = steady_ns();
+    try {
+      s.conn.emplace(cfg_.factory(ctx));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    const duration took = since(t0);
+    sh.create.record(took);
+    if (!s.conn) {
+      bump(sh.factory_failures);
+      notify(sh, [&](observer& o) { o.on_create_failed(failure, took); });
+      return false;
+    }
+    bump(sh.created);
+    const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed) + 1;
+    s.id.store(id, std::memory_order_relaxed);
+    s.uses.store(0, std::memory_order_relaxed);
+    s.age_cut.store(age_cut(cfg_.max_age_jitter, uniform01()).count(), std::memory_order_relaxed);
+    const auto t = now().time_since_epoch().count();
+    s.created.store(t, std::memory_order_relaxed);
+    s.returned.store(t, std::memory_order_relaxed);
+    notify(sh, [&](observer& o) { o.on_created(id, took); });
+    return true;
+  }
+
+  // Caller holds the lock; a dial ended.
+  void dial_succeeded_locked() {
+    --dialing_;
+    dial_cv_.notify_all();
+    if (breaker_.on_success()) {
+      pending_circuit_closed_ = true;
+    }
+    serve_waiters_locked();
+  }
+  void dial_failed_locked(slot<T>& s, std::exception_ptr failure, counter_shard&) {
+    --dialing_;
+    dial_cv_.notify_all();
+    last_failure_ = failure;
+    if (breaker_.on_failure(now(), uniform01())) {
+      ++circuit_opens_;
+      pending_circuit_open_ = true;
+    }
+    empty_locked(s);
+    free_.push_back(s.index);
+    free_capacity_locked();
+  }
+  // Unlocked: tell the observer what the breaker did since last asked.
+  void report_breaker(counter_shard& sh) {
+    if (!cfg_.observer) return;
+    bool opened = false, closed_again = false;
+    std::exception_ptr why;
+    duration retry_in{};
+    {
+      std::lock_guard lk(mu_);
+      opened = std::exchange(pending_circuit_open_, false);
+      closed_again = std::exchange(pending_circuit_closed_, false);
+      why = last_failure_;
+      retry_in = breaker_.retry_at - now();
+    }
+    if (opened) notify(sh, [&](observer& o) { o.on_circuit_open(why, retry_in); });
+    if (closed_again) notify(sh, [&](observer& o) { o.on_circuit_closed(); });
+  }
+
+  bool dial_slot_free_locked() const noexcept { return cfg_.max_connecting == 0 || dialing_ < cfg_.max_connecting; }
+
+  // Caller holds the lock and capacity is free: a dial on a pool thread
+  // (config.background_dials), serving the first waiter when it ends.
+  void start_dial_locked() {
+    ++open_;
+    ++dialing_;
+    ++bg_dialing_;
+    ++dial_threads_;
+    slot<T>& s = reserve_slot_locked();
+    counter_shard* sh = borrow_shard_locked();
+    try {
+      std::thread([this, &s, sh] { background_dial(s, *sh); }).detach();
+    } catch (...) { // no thread: as if the dial failed at once
+      --bg_dialing_;
+      --dial_threads_;
+      return_shard_locked(sh);
+      fail_first_waiter_locked(errc::factory_failed, std::current_exception());
+      dial_failed_locked(s, std::current_exception(), *sh);
+    }
+  }
+  void background_dial(slot<T>& s, counter_shard& sh) {
+    const context ctx =
+        cfg_.dial_timeout > duration::zero() ? context::with_timeout(cfg_.dial_timeout) : context::background();
+    std::exception_ptr failure;
+    const bool ok = dial(s, ctx, sh, failure);
+    std::unique_lock lk(mu_);
+    --bg_dialing_;
+    if (!ok) {
+      fail_first_waiter_locked(errc::factory_failed, failure); // as if it had dialed itself
+      dial_failed_locked(s, failure, sh);
+    } else {
+      dial_succeeded_locked();
+      lk.unlock();
+      place_new(s, sh);
+      lk.lock();
+    }
+    return_shard_locked(&sh);
+    --dial_threads_;
+    const bool last = orphaned_ && open_ == 0 && dial_threads_ == 0;
+    lk.unlock();
+    report_breaker(sh);
+    if (last) delete this;
+  }
+
+  // Unlocked, slot RESERVED with a new connection nobody asked for yet: to
+  // the first waiter, else idle, else closed.
+  void place_new(slot<T>& s, counter_shard& sh) {
+    if (cfg_.order == idle_order::fifo) s.idle_seq.store(next_idle_seq(), std::memory_order_relaxed);
+    if (closed_.load(std::memory_order_acquire)) {
+      retire(s, sh, close_reason::pool_closed);
+      return;
+    }
+    publish(s, sh, reserved_slot, nullptr);
+  }
+
+  // Creates one idle connection in the caller's thread when fewer than
+  // `target` are idle (or being created for that).
+  fill_result fill_one(std::size_t target, const context& ctx, counter_shard& sh, std::exception_ptr& failure) {
+    if (target == 0) return fill_result::enough;
+    std::unique_lock lk(mu_);
+    if (closed_.load(std::memory_order_relaxed)) return fill_result::no_room;
+    if (count_idle() + filling_ >= target) return fill_result::enough;
+    if (open_ >= max_size_.load(std::memory_order_relaxed)) return fill_result::no_room;
+    if (!dial_slot_free_locked()) return fill_result::busy;
+    if (breaker_.may_dial(now()) == breaker::verdict::reject) return fill_result::rejected;
+    ++open_;
+    ++dialing_;
+    ++filling_;
+    slot<T>& s = reserve_slot_locked();
+    lk.unlock();
+    const bool ok = dial(s, ctx, sh, failure);
+    lk.lock();
+    --filling_;
+    if (!ok) {
+      dial_failed_locked(s, failure, sh);
+      lk.unlock();
+      report_breaker(sh);
+      return fill_result::failed;
+    }
+    dial_succeeded_locked();
+    lk.unlock();
+    report_breaker(sh);
+    place_new(s, sh);
+    return fill_result::created;
   }
 
   // Unlocked, slot owned. Hands it to the first waiter, if any.
@@ -554,17 +1060,51 @@ private:
 
   // Unlocked, slot owned: close its connection, free the slot. The last
   // retirement in an orphaned core deletes it: callers touch nothing after.
-  void retire(slot<T>& s, counter_shard& sh) {
+  void retire(slot<T>& s, counter_shard& sh, close_reason why) {
+    const std::uint64_t id = s.id.load(std::memory_order_relaxed);
     close_conn(s, sh);
+    bump(sh.closed_by[static_cast<std::size_t>(why)]);
+    notify(sh, [&](observer& o) { o.on_closed(id, why); });
     std::unique_lock lk(mu_);
     bump(sh.closed);
-    set_kind_locked(s, empty_slot);
+    empty_locked(s);
     free_.push_back(s.index);
     free_capacity_locked();
-    if (orphaned_ && open_ == 0) {
+    if (orphaned_ && open_ == 0 && dial_threads_ == 0) {
       lk.unlock();
       delete this;
     }
+  }
+  void retire_all(const std::vector<slot<T>*>& owned, close_reason why) {
+    if (owned.empty()) return;
+    counter_shard& sh = *me().shard;
+    for (slot<T>* s : owned)
+      retire(*s, sh, why);
+  }
+
+  // Caller holds the lock. Up to `n` connections retire: idle ones are
+  // claimed into `idle` (the caller retires them), the others are flagged to
+  // retire when they come back. Returns how many.
+  std::size_t mark_excess_locked(std::size_t n, close_reason why, std::vector<slot<T>*>& idle) {
+    std::size_t done = 0;
+    const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < hw && done < n; ++i)
+      if (try_claim(slots_[i], busy_slot)) idle.push_back(&slots_[i]), ++done;
+    for (std::uint32_t i = 0; i < hw && done < n; ++i) {
+      slot<T>& s = slots_[i];
+      const std::uint32_t st = s.state.load(std::memory_order_relaxed);
+      if ((st & kind_mask) == empty_slot || (st & kind_mask) == idle_slot || (st & retire_flag)) continue;
+      s.retire_why.store(why, std::memory_order_relaxed);
+      ++done;
+      // Its owner settles under this lock — unless it was published idle
+      // just now: then nobody can claim it with the flag up, so we do.
+      if ((s.state.fetch_or(retire_flag, std::memory_order_acq_rel) & kind_mask) == idle_slot) {
+        if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+        set_kind_locked(s, busy_slot);
+        idle.push_back(&s);
+      }
+    }
+    return done;
   }
 
   // The flags every slot carries right now. Caller holds the lock.
@@ -572,14 +1112,19 @@ private:
     return (waiting_.load(std::memory_order_relaxed) ? waiters_flag : 0u) |
            (closed_.load(std::memory_order_relaxed) ? closed_flag : 0u);
   }
+  // An owned slot is EMPTY again: the pool's flags stay, its own go.
+  static void empty_locked(slot<T>& s) noexcept {
+    s.state.store((s.state.load(std::memory_order_relaxed) & flag_mask) | empty_slot, std::memory_order_release);
+  }
   // Changes the kind of an owned slot, keeping its flags. Under the lock the
   // flags cannot change; outside it they may, hence the CAS loop.
   static void set_kind_locked(slot<T>& s, std::uint32_t kind) noexcept {
-    s.state.store((s.state.load(std::memory_order_relaxed) & flag_mask) | kind, std::memory_order_release);
+    s.state.store((s.state.load(std::memory_order_relaxed) & (flag_mask | retire_flag)) | kind,
+                  std::memory_order_release);
   }
   static void set_kind(slot<T>& s, std::uint32_t kind) noexcept {
     std::uint32_t cur = s.state.load(std::memory_order_relaxed);
-    while (!s.state.compare_exchange_weak(cur, (cur & flag_mask) | kind, std::memory_order_release,
+    while (!s.state.compare_exchange_weak(cur, (cur & (flag_mask | retire_flag)) | kind, std::memory_order_release,
                                           std::memory_order_relaxed)) {
     }
   }
@@ -606,19 +1151,58 @@ private:
       slots_[i].state.fetch_and(~flag, std::memory_order_acq_rel);
   }
 
-  // Caller holds the lock. A unit of capacity was freed: the first waiter
-  // inherits it and creates a connection, or it is released.
+  // Caller holds the lock. A unit of capacity was freed: released, then
+  // offered to the waiters.
   void free_capacity_locked() {
-    if (decide_freed_slot({.closed = closed_.load(std::memory_order_relaxed),
-                           .waiting = waiting_.load(std::memory_order_relaxed)}) == slot_action::grant_to_waiter) {
-      waiter* w = head_;
-      unlink_locked(*w);
-      w->granted = true;
-      w->cv.notify_one();
+    --open_;
+    if (closed_.load(std::memory_order_relaxed)) {
+      if (open_ == 0) drained_cv_.notify_all();
       return;
     }
-    --open_;
-    if (closed_.load(std::memory_order_relaxed) && open_ == 0) drained_cv_.notify_all();
+    serve_waiters_locked();
+    if (min_idle_.load(std::memory_order_relaxed) > 0) kick_locked();
+  }
+  void fail_first_waiter_locked(errc e, std::exception_ptr failure) noexcept {
+    waiter* w = head_;
+    if (!w) return;
+    unlink_locked(*w);
+    w->error = e;
+    w->failure = std::move(failure);
+    w->cv.notify_one();
+  }
+  // A granted waiter gives its capacity (and dial) back.
+  void drop_grant_locked() {
+    --dialing_;
+    dial_cv_.notify_all();
+    breaker_.on_abandoned();
+    free_capacity_locked();
+  }
+
+  // Caller holds the lock. While there is room for a new connection and a
+  // dial, the first waiters get one: capacity to dial themselves, or a
+  // background dial started for them — or, with the breaker open, a fast
+  // failure (there is room, so nothing else is coming for them).
+  void serve_waiters_locked() {
+    if (closed_.load(std::memory_order_relaxed)) return;
+    const auto uncovered = [this] {
+      return waiting_.load(std::memory_order_relaxed) > (cfg_.background_dials ? bg_dialing_ : 0);
+    };
+    while (head_ && uncovered() && open_ < max_size_.load(std::memory_order_relaxed) && dial_slot_free_locked()) {
+      if (breaker_.may_dial(now()) == breaker::verdict::reject) {
+        fail_first_waiter_locked(errc::circuit_open, last_failure_);
+        continue;
+      }
+      if (cfg_.background_dials) {
+        start_dial_locked();
+        continue;
+      }
+      waiter* w = head_;
+      unlink_locked(*w);
+      ++open_;
+      ++dialing_;
+      w->granted = true;
+      w->cv.notify_one();
+    }
   }
 
   void shut_down(counter_shard& sh) {
@@ -632,19 +1216,85 @@ private:
         w->cv.notify_one();
       }
       raise_flag_locked(closed_flag, &idle); // from now on every put settles under the lock
+      dial_cv_.notify_all();
     }
     for (slot<T>* s : idle)
-      retire(*s, sh);
+      retire(*s, sh, close_reason::pool_closed);
     std::lock_guard lk(mu_);
     if (open_ == 0) drained_cv_.notify_all();
   }
 
   bool health_check_due(time_point t) {
-    if (!cfg_.ping || cfg_.health_check_interval <= duration::zero()) return false;
+    const duration every(health_check_interval_.load(std::memory_order_relaxed));
+    if (!cfg_.ping || every <= duration::zero()) return false;
     std::lock_guard lk(mu_);
     if (t < next_health_check_) return false;
-    next_health_check_ = t + cfg_.health_check_interval;
+    next_health_check_ = t + every;
     return true;
+  }
+
+  // ---- per lease (config.leak_threshold, track_hold_time, observer) -------
+
+  // Unlocked, slot just leased by this thread via acquire().
+  void leased(slot<T>& s, counter_shard& sh, std::int64_t t0, const std::source_location& where) {
+    bump(s.uses);
+    const std::int64_t t = steady_ns();
+    sh.wait.record(std::chrono::nanoseconds(t - t0));
+    if (!per_lease_) return;
+    s.leased_ns.store(t, std::memory_order_relaxed);
+    if (cfg_.leak_threshold > duration::zero()) {
+      s.leased_at.store(now().time_since_epoch().count(), std::memory_order_relaxed);
+      s.where.store(where, std::memory_order_relaxed);
+      s.lease_no.store(s.lease_no.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
+    notify(sh,
+           [&](observer& o) { o.on_acquired(s.id.load(std::memory_order_relaxed), std::chrono::nanoseconds(t - t0)); });
+  }
+  // Unlocked, slot still owned by the returning thread.
+  void returning(slot<T>& s, counter_shard& sh) {
+    if (!per_lease_) return;
+    const duration held = since(s.leased_ns.load(std::memory_order_relaxed));
+    sh.hold.record(held);
+    const std::uint64_t id = s.id.load(std::memory_order_relaxed);
+    if (cfg_.leak_threshold > duration::zero() &&
+        s.leak_reported.exchange(0, std::memory_order_acq_rel) == s.lease_no.load(std::memory_order_relaxed)) {
+      const leak_report r{id, s.where.load(std::memory_order_relaxed),
+                          now() - time_point(duration(s.leased_at.load(std::memory_order_relaxed))), true};
+      notify(sh, [&](observer& o) { o.on_leak(r); });
+    }
+    notify(sh, [&](observer& o) { o.on_returned(id, held); });
+  }
+  // Maintenance: leases held past the threshold, each reported once.
+  std::size_t report_leaks(time_point t, std::uint32_t n, counter_shard& sh) {
+    std::size_t found = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      slot<T>& s = slots_[i];
+      if ((s.state.load(std::memory_order_acquire) & kind_mask) != leased_slot) continue;
+      const std::uint64_t no = s.lease_no.load(std::memory_order_acquire);
+      std::uint64_t seen = s.leak_reported.load(std::memory_order_relaxed);
+      if (no == 0 || seen == no) continue;
+      const leak_report r{s.id.load(std::memory_order_relaxed), s.where.load(std::memory_order_relaxed),
+                          t - time_point(duration(s.leased_at.load(std::memory_order_relaxed))), false};
+      if (r.held < cfg_.leak_threshold) continue;
+      // Fields read, now claim the report; the lease may have ended (and
+      // another begun) meanwhile: then report nothing.
+      if (!s.leak_reported.compare_exchange_strong(seen, no, std::memory_order_acq_rel)) continue;
+      if (s.lease_no.load(std::memory_order_acquire) != no) continue;
+      ++found;
+      bump(sh.leaks_suspected);
+      notify(sh, [&](observer& o) { o.on_leak(r); });
+    }
+    return found;
+  }
+
+  // Calls the observer, if any; a throwing callback is counted.
+  template <class F> void notify(counter_shard& sh, F&& f) noexcept {
+    if (!cfg_.observer) return;
+    try {
+      f(*cfg_.observer);
+    } catch (...) {
+      bump(sh.observer_errors);
+    }
   }
 
   void lease_out() noexcept {
@@ -671,6 +1321,10 @@ private:
     ec = e;
     return nullptr;
   }
+  slot<T>* timed_out(counter_shard& sh, errc e, errc& ec, std::int64_t t0) noexcept {
+    notify(sh, [&](observer& o) { o.on_wait_timeout(since(t0)); });
+    return end_get(sh, e, ec);
+  }
 
   void enqueue_locked(waiter& w) noexcept {
     w.prev = tail_;
@@ -688,13 +1342,16 @@ private:
   }
 
   // Unlocked. A ping that throws, fails or returns after its deadline fails.
-  bool run_ping(T& c, const context& ctx) {
+  bool run_ping(T& c, const context& ctx, counter_shard& sh) {
+    const std::int64_t t0 = steady_ns();
+    bool ok = false;
     try {
-      const bool ok = cfg_.ping(c, ctx);
-      return ok && !(ctx.deadline() && context::clock::now() >= *ctx.deadline());
+      ok = cfg_.ping(c, ctx) && !(ctx.deadline() && context::clock::now() >= *ctx.deadline());
     } catch (...) {
-      return false;
+      ok = false;
     }
+    sh.ping.record(since(t0));
+    return ok;
   }
 
   // Unlocked, slot owned. Closes exactly once; a throwing close is counted,
@@ -709,33 +1366,54 @@ private:
   }
 
   const config<T> cfg_;
-  const std::size_t max_idle_;
-  const bool track_idle_;   // max_idle < max_size: idle_count_ is kept
-  const bool check_limits_; // max_idle_time or max_age set: gets read the clock
-  const bool plain_get_;    // a claimed idle slot needs no check or idle count
-  const bool plain_put_;    // a returned slot needs no stamp, check or idle count
-  const std::uint64_t id_;  // key of this pool in each thread's cache
+  const std::size_t capacity_; // slots allocated: max_size_limit (or max_size)
+  const bool track_idle_;      // config.max_idle set: idle_count_ is kept
+  const bool per_lease_;       // leak_threshold, track_hold_time or observer: every lease is stamped
+  const std::uint64_t id_;     // key of this pool in each thread's cache
   const std::unique_ptr<slot<T>[]> slots_;
 
   // Read on every operation, written rarely: one shared, clean cache line.
   std::atomic<std::uint32_t> high_water_{0}; // slots [0, high_water_) have been used; grows under mu_
   std::atomic<std::size_t> waiting_{0};      // length of the waiter list; written under mu_
   std::atomic<bool> closed_{false};          // written under mu_
+  std::atomic<bool> plain_get_{false};       // a claimed idle slot needs no check; written under mu_
+  std::atomic<bool> plain_put_{false};       // a returned slot needs no stamp or check; written under mu_
+  std::atomic<bool> stamps_{false};          // max_idle_time or max_age set: puts and gets read the clock
   std::atomic<std::uint64_t> max_active_{0}; // peak of leases out; written when a new peak is reached
+  // Settings that set_* may change (written under mu_, read anywhere).
+  std::atomic<std::size_t> max_size_{0}, max_idle_{0}, min_idle_{0};
+  std::atomic<duration::rep> max_idle_time_{0}, max_age_{0}, health_check_interval_{0};
+  std::atomic<duration::rep> limits_since_{0}; // idle time counts from here at the earliest
 
   // Written on every operation: each on its own line, away from the above.
   alignas(64) std::atomic<std::uint64_t> active_{0};   // leases out
   alignas(64) std::atomic<std::size_t> idle_count_{0}; // IDLE slots, kept only when track_idle_
+  alignas(64) std::atomic<std::uint64_t> idle_seq_{0}; // idle_order::fifo: the order connections went idle
+  std::atomic<std::uint64_t> next_id_{0};              // connection ids
 
   alignas(64) mutable std::mutex mu_;
   std::condition_variable_any drained_cv_; // close() waits here for open_ == 0
+  std::condition_variable_any maint_cv_;   // the maintenance thread sleeps here
+  std::condition_variable_any dial_cv_;    // warm_up waits here for a dial slot (max_connecting)
   std::vector<std::uint32_t> free_;        // guarded by mu_; EMPTY slot indices
   std::size_t open_ = 0;                   // guarded by mu_; non-EMPTY slots plus granted capacity
+  std::size_t dialing_ = 0;                // guarded by mu_; factory calls running or granted
+  std::size_t bg_dialing_ = 0;             // guarded by mu_; of which background dials
+  std::size_t filling_ = 0;                // guarded by mu_; of which min_idle/warm_up dials
+  std::size_t dial_threads_ = 0;           // guarded by mu_; background dial threads alive (they use the core)
   waiter* head_ = nullptr;                 // guarded by mu_; first waiter (served first)
   waiter* tail_ = nullptr;                 // guarded by mu_
   bool orphaned_ = false;                  // guarded by mu_; the pool is gone, leases are out
+  bool kicked_ = false;                    // guarded by mu_; wake the maintenance thread early
   time_point next_health_check_;           // guarded by mu_
+  breaker breaker_;                        // guarded by mu_
+  retirement_budget budget_;               // guarded by mu_
+  std::exception_ptr last_failure_;        // guarded by mu_; the last factory failure
+  std::uint64_t circuit_opens_ = 0;        // guarded by mu_
+  bool pending_circuit_open_ = false;      // guarded by mu_; not yet told to the observer
+  bool pending_circuit_closed_ = false;    // guarded by mu_
   counter_shard* shards_ = nullptr;        // guarded by mu_; one per thread that used the pool
+  counter_shard* spare_shards_ = nullptr;  // guarded by mu_; lent to background dials
 };
 
 } // namespace connpool::detail

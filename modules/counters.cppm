@@ -10,10 +10,13 @@
 // thread-local cache keyed by the pool's unique id (ids are never reused, so
 // an entry of a destroyed pool can never match again).
 module;
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <thread>
 export module connpool:counters;
+import :events;
+import :histogram;
 import :metrics;
 
 export namespace connpool::detail {
@@ -25,8 +28,11 @@ inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
 struct alignas(64) counter_shard {
   std::atomic<std::uint64_t> gets{0}, puts{0}, discards{0}, hits{0}, misses{0}, waits{0}, timeouts{0}, cancellations{0},
       ping_failures{0}, idle_closed{0}, age_closed{0}, factory_failures{0}, close_timeouts{0}, close_errors{0},
-      created{0}, closed{0};
-  std::thread::id owner;
+      created{0}, closed{0}, leaks_suspected{0}, circuit_rejects{0}, observer_errors{0},
+      slow_gets{0}; // gets that left the lock-free fast path (the rest waited 0 ns)
+  std::array<std::atomic<std::uint64_t>, close_reason_count> closed_by{};
+  histogram_shard wait, hold, create, ping;
+  std::thread::id owner;         // empty for a shard lent to background dials (see core)
   counter_shard* next = nullptr; // the pool's list; written once, under the pool's lock
 
   void add_to(metrics& m) const noexcept {
@@ -47,6 +53,15 @@ struct alignas(64) counter_shard {
     m.close_errors += r(close_errors);
     m.created += r(created);
     m.closed += r(closed);
+    m.leaks_suspected += r(leaks_suspected);
+    m.circuit_rejects += r(circuit_rejects);
+    m.observer_errors += r(observer_errors);
+    for (std::size_t i = 0; i < close_reason_count; ++i)
+      m.closed_by[i] += r(closed_by[i]);
+    wait.add_to(m.wait);
+    hold.add_to(m.hold);
+    create.add_to(m.create);
+    ping.add_to(m.ping);
   }
 };
 

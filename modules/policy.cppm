@@ -9,6 +9,7 @@ module;
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <utility>
 export module connpool:policy;
 import :clock;
 
@@ -42,8 +43,12 @@ inline slot_action decide_freed_slot(const pool_view& p) noexcept {
 /// else the shortest of max_idle_time/2, max_age/2 and health_check_interval
 /// (so an idle connection outlives its limit by at most half of it), floored
 /// at 1 ms; zero (no maintenance) when nothing needs it.
+/// `leak_threshold` (when set) adds leak_threshold/2; `keep_filled` (min_idle
+/// or a circuit breaker: something to create or retry in the background)
+/// adds a 250 ms floor on the period.
 inline duration maintenance_interval(duration cleanup_interval, duration max_idle_time, duration max_age,
-                                     duration health_check_interval) noexcept {
+                                     duration health_check_interval, duration leak_threshold = {},
+                                     bool keep_filled = false) noexcept {
   if (cleanup_interval > duration::zero()) return cleanup_interval;
   duration best = duration::zero();
   auto consider = [&best](duration d) {
@@ -52,8 +57,82 @@ inline duration maintenance_interval(duration cleanup_interval, duration max_idl
   consider(max_idle_time / 2);
   consider(max_age / 2);
   consider(health_check_interval);
+  consider(leak_threshold / 2);
+  if (keep_filled) consider(std::chrono::milliseconds(250));
   if (best == duration::zero()) return best;
   return std::max<duration>(best, std::chrono::milliseconds(1));
+}
+
+/// The circuit breaker's state machine (caller holds the pool's lock). Closed:
+/// every dial goes. After a failure it opens for `delay` (jittered to
+/// [delay/2, delay]); a dial asked for meanwhile is rejected. Once the delay
+/// has passed one dial goes through as the probe: success closes the breaker
+/// and resets the delay, failure reopens it with the delay doubled (up to
+/// `max_delay`).
+struct breaker {
+  duration initial{};   ///< first delay; zero = the breaker is off
+  duration max_delay{}; ///< cap on the delay
+  bool open = false;
+  bool probing = false;  ///< the probe dial is in flight
+  duration delay{};      ///< the delay used when it last opened
+  time_point retry_at{}; ///< while open: when the probe may go
+
+  enum class verdict { dial, probe, reject };
+  [[nodiscard]] bool enabled() const noexcept { return initial > duration::zero(); }
+  verdict may_dial(time_point now) noexcept {
+    if (!open) return verdict::dial;
+    if (probing || now < retry_at) return verdict::reject;
+    probing = true;
+    return verdict::probe;
+  }
+  /// A dial failed; `u01` is uniform in [0, 1). True when it just opened.
+  bool on_failure(time_point now, double u01) noexcept {
+    if (!enabled()) return false;
+    const bool was_open = open;
+    delay = was_open ? std::min<duration>(delay * 2, max_delay) : initial;
+    const auto span = std::chrono::duration<double, duration::period>(delay) * (0.5 + 0.5 * u01);
+    retry_at = now + std::chrono::duration_cast<duration>(span);
+    open = true;
+    probing = false;
+    return !was_open;
+  }
+  /// A dial succeeded. True when that closed it.
+  bool on_success() noexcept {
+    probing = false;
+    return std::exchange(open, false);
+  }
+  /// A dial that was let through did not happen after all.
+  void on_abandoned() noexcept { probing = false; }
+};
+
+/// A token bucket on the pool clock: at most `rate` takes per second, with a
+/// burst of one second's worth. rate 0 = unlimited. Caller holds the lock.
+struct retirement_budget {
+  double rate = 0;
+  double tokens = 0;
+  time_point last{};
+  bool started = false;
+
+  bool take(time_point now) noexcept {
+    if (rate <= 0) return true;
+    if (!started) {
+      started = true;
+      tokens = rate;
+    } else if (now > last) {
+      tokens = std::min(rate, tokens + rate * std::chrono::duration<double>(now - last).count());
+    }
+    last = std::max(last, now);
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+};
+
+/// How much a connection's max_age is shortened: `u01` (uniform in [0, 1))
+/// of `jitter`.
+inline duration age_cut(duration jitter, double u01) noexcept {
+  if (jitter <= duration::zero()) return duration::zero();
+  return std::chrono::duration_cast<duration>(std::chrono::duration<double, duration::period>(jitter) * u01);
 }
 
 } // namespace connpool::detail

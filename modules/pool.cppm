@@ -8,16 +8,19 @@ module;
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <source_location>
 #include <stop_token>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 export module connpool:pool;
 import :errors;
 import :context;
 import :clock;
 import :config;
+import :events;
 import :metrics;
 import :policy;
 import :core;
@@ -28,14 +31,15 @@ export namespace connpool {
 template <class T> class pool {
 public:
   /// Validates `cfg` (std::system_error naming the field when invalid) and
-  /// starts the maintenance thread when one is needed and wanted.
+  /// starts the maintenance thread (unless config.background_maintenance is
+  /// false). With config.min_idle, the first connections are created there,
+  /// in the background; call warm_up() to wait for them.
   explicit pool(config<T> cfg) {
     std::string why;
     if (auto ec = validate(cfg, &why)) throw std::system_error(ec, why);
     core_ = new detail::core<T>(std::move(cfg));
-    const duration every = maintenance_interval();
-    if (core_->cfg().background_maintenance && every > duration::zero())
-      thread_ = std::jthread([c = core_, every](std::stop_token st) { run_maintenance_loop(*c, every, st); });
+    if (core_->cfg().background_maintenance)
+      thread_ = std::jthread([c = core_](std::stop_token st) { c->run_maintenance(st); });
   }
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
@@ -52,22 +56,27 @@ public:
   /// returned while waiting at max_size until `ctx` ends.
   /// Errors: pool_closed, get_timeout, cancelled; factory_failed (the
   /// throwing form rethrows the factory's exception instead).
-  [[gnu::always_inline]] lease<T> get(const context& ctx) {
+  /// circuit_open (config.backoff_initial: the breaker is open; the
+  /// throwing form rethrows the last factory exception).
+  /// `where` is reported if the lease outlives config.leak_threshold.
+  [[gnu::always_inline]] lease<T> get(const context& ctx,
+                                      const std::source_location& where = std::source_location::current()) {
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) return lease<T>(core_, s);
-    return get_slow(ctx);
+    return get_slow(ctx, where);
   }
   /// get(context::background()): no deadline, no stop token, so the fast
   /// path skips the context checks altogether.
-  [[gnu::always_inline]] lease<T> get() {
+  [[gnu::always_inline]] lease<T> get(const std::source_location& where = std::source_location::current()) {
     if (detail::slot<T>* s = core_->try_acquire_fast()) return lease<T>(core_, s);
-    return get_slow(context::background());
+    return get_slow(context::background(), where);
   }
-  [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec) noexcept {
+  [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec,
+                                      const std::source_location& where = std::source_location::current()) noexcept {
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
       if (ec) ec.clear();
       return lease<T>(core_, s);
     }
-    return get_slow(ctx, ec);
+    return get_slow(ctx, ec, where);
   }
 
   /// Returns a connection: handed to the first waiter, kept idle, or closed
@@ -111,15 +120,81 @@ public:
   }
 
   /// One maintenance pass (what the background thread runs): closes idle
-  /// connections past max_idle_time/max_age and, when due, health-checks idle
-  /// ones. For owners that schedule it themselves (background_maintenance =
-  /// false); safe to call concurrently with everything else.
+  /// connections past max_idle_time/max_age (within the retirement cap,
+  /// replacing them first when min_idle asks), reports leaks, health-checks
+  /// idle ones when due, tops up min_idle. For owners that schedule it
+  /// themselves (background_maintenance = false); safe to call concurrently
+  /// with everything else.
   maintenance_report maintain(const context& ctx = context::background()) { return core_->maintain(ctx); }
-  /// How often maintain() should run; zero when nothing needs it.
-  [[nodiscard]] duration maintenance_interval() const noexcept {
-    const auto& c = core_->cfg();
-    return detail::maintenance_interval(c.cleanup_interval, c.max_idle_time, c.max_age, c.health_check_interval);
+  /// How often maintain() should run now (set_* may change it); zero when
+  /// nothing needs it.
+  [[nodiscard]] duration maintenance_interval() const { return core_->maintenance_interval(); }
+
+  /// Creates connections in the calling thread until `idle` (default
+  /// config.min_idle) are idle, max_size is reached, `ctx` ends or a dial
+  /// fails. Throws like get() (the factory's exception, circuit_open,
+  /// get_timeout/cancelled, pool_closed).
+  void warm_up(const context& ctx = context::background()) { warm_up(configuration().min_idle, ctx); }
+  void warm_up(std::size_t idle, const context& ctx = context::background()) {
+    std::exception_ptr failure;
+    if (const errc e = core_->warm_up(idle, ctx, failure); e != errc{}) {
+      if (failure) std::rethrow_exception(failure);
+      throw_error(e);
+    }
   }
+  std::error_code warm_up(std::size_t idle, const context& ctx, std::error_code& ec) noexcept {
+    std::exception_ptr failure;
+    report(core_->warm_up(idle, ctx, failure), ec);
+    return ec;
+  }
+
+  // ---- Runtime changes: each throws std::system_error(invalid_config) for a
+  // value it cannot take (the error_code forms report it), naming the rule.
+  /// Growing serves waiters at once; shrinking closes idle connections over
+  /// the new limit now and leased ones over it when they come back.
+  /// 0 < n <= config.max_size_limit, n >= min_idle (and >= max_idle when set).
+  void set_max_size(std::size_t n) {
+    check_set(core_->set_max_size(n), "max_size: 0 < n <= config.max_size_limit, n >= min_idle and max_idle");
+  }
+  std::error_code set_max_size(std::size_t n, std::error_code& ec) noexcept {
+    return reported(core_->set_max_size(n), ec);
+  }
+  /// Closes idle connections over the new limit. Needs config.max_idle set at
+  /// construction (that is when idle connections are counted).
+  void set_max_idle(std::size_t n) {
+    check_set(core_->set_max_idle(n), "max_idle: needs config.max_idle set at construction; min_idle <= n <= max_size");
+  }
+  std::error_code set_max_idle(std::size_t n, std::error_code& ec) noexcept {
+    return reported(core_->set_max_idle(n), ec);
+  }
+  void set_min_idle(std::size_t n) { check_set(core_->set_min_idle(n), "min_idle: n <= max_size and max_idle"); }
+  std::error_code set_min_idle(std::size_t n, std::error_code& ec) noexcept {
+    return reported(core_->set_min_idle(n), ec);
+  }
+  void set_max_idle_time(duration d) { set_duration(field::max_idle_time, d, "max_idle_time must not be negative"); }
+  void set_max_age(duration d) { set_duration(field::max_age, d, "max_age: not negative, longer than max_age_jitter"); }
+  void set_health_check_interval(duration d) {
+    set_duration(field::health_check_interval, d, "health_check_interval: not negative, needs config.ping");
+  }
+  std::error_code set_max_idle_time(duration d, std::error_code& ec) noexcept {
+    return reported(core_->set_duration(field::max_idle_time, d), ec);
+  }
+  std::error_code set_max_age(duration d, std::error_code& ec) noexcept {
+    return reported(core_->set_duration(field::max_age, d), ec);
+  }
+  std::error_code set_health_check_interval(duration d, std::error_code& ec) noexcept {
+    return reported(core_->set_duration(field::health_check_interval, d), ec);
+  }
+
+  /// Retires every connection open now: idle ones at once, leased ones when
+  /// they come back (close reason `drained`), e.g. after a failover. New
+  /// connections are unaffected. Returns how many it retired or marked.
+  std::size_t drain() { return core_->drain(); }
+
+  /// One entry per connection (id, state, age, idle since, uses).
+  [[nodiscard]] std::vector<connection_info> connections() const { return core_->connections(); }
+  /// The last factory failure (null when none yet).
+  [[nodiscard]] std::exception_ptr last_factory_error() const { return core_->last_failure(); }
 
   /// Open connections: active + idle + being created/checked (origin: Len).
   [[nodiscard]] std::size_t size() const { return core_->open(); }
@@ -131,34 +206,34 @@ public:
   [[nodiscard]] const config<T>& configuration() const noexcept { return core_->cfg(); }
 
 private:
-  [[gnu::noinline]] lease<T> get_slow(const context& ctx) {
+  using field = typename detail::core<T>::duration_field;
+  void set_duration(field f, duration d, const char* rule) { check_set(core_->set_duration(f, d), rule); }
+  static void check_set(errc e, const char* rule) {
+    if (e != errc{}) throw std::system_error(make_error_code(e), std::string("connpool: set_") + rule);
+  }
+  static std::error_code reported(errc e, std::error_code& ec) noexcept {
+    report(e, ec);
+    return ec;
+  }
+
+  [[gnu::noinline]] lease<T> get_slow(const context& ctx, const std::source_location& where) {
     errc e{};
     std::exception_ptr failure;
-    detail::slot<T>* s = core_->acquire(ctx, e, failure);
+    detail::slot<T>* s = core_->acquire(ctx, e, failure, where);
     if (!s) {
       if (failure) std::rethrow_exception(failure);
       throw_error(e);
     }
     return lease<T>(core_, s);
   }
-  [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec) noexcept {
+  [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec,
+                                      const std::source_location& where) noexcept {
     errc e{};
     std::exception_ptr failure;
-    detail::slot<T>* s = core_->acquire(ctx, e, failure);
+    detail::slot<T>* s = core_->acquire(ctx, e, failure, where);
     return report(e, ec) ? lease<T>() : lease<T>(core_, s);
   }
   [[noreturn, gnu::noinline]] static void throw_error(errc e) { throw std::system_error(make_error_code(e)); }
-  static void run_maintenance_loop(detail::core<T>& c, duration every, std::stop_token st) {
-    std::mutex m;
-    std::condition_variable_any tick;
-    std::unique_lock lk(m);
-    const context ctx = context::background().with_stop_token(st);
-    while (!tick.wait_for(lk, st, every, [] { return false; }) && !st.stop_requested()) {
-      lk.unlock();
-      c.maintain(ctx);
-      lk.lock();
-    }
-  }
 
   errc check(const lease<T>& l) const noexcept {
     return l.slot_ && l.core_ == core_ ? errc{} : errc::invalid_connection;
