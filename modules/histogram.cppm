@@ -100,22 +100,33 @@ export namespace connpool::detail {
 /// One thread's histogram (single writer; any thread may read).
 struct histogram_shard {
   std::array<std::atomic<std::uint64_t>, histogram_buckets> buckets{};
-  std::atomic<std::uint64_t> count{0}, sum_ns{0}, max_ns{0};
+  std::atomic<std::uint64_t> sum_ns{0}, max_ns{0};
+  std::atomic<std::uint32_t> lo{histogram_buckets},
+      hi{0}; // buckets [lo, hi) may be non-zero: snapshots read only those
 
   void record(duration d) noexcept {
     const auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>(0, std::chrono::nanoseconds(d).count()));
     auto add = [](std::atomic<std::uint64_t>& c, std::uint64_t n) {
       c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     };
-    add(buckets[histogram_bucket(ns)], 1);
-    add(count, 1);
+    const auto b = static_cast<std::uint32_t>(histogram_bucket(ns));
+    add(buckets[b], 1);
+    if (b < lo.load(std::memory_order_relaxed)) lo.store(b, std::memory_order_relaxed);
+    if (b >= hi.load(std::memory_order_relaxed)) hi.store(b + 1, std::memory_order_relaxed);
     add(sum_ns, ns);
     if (ns > max_ns.load(std::memory_order_relaxed)) max_ns.store(ns, std::memory_order_relaxed);
   }
   void add_to(histogram_snapshot& h) const noexcept {
-    for (std::size_t i = 0; i < histogram_buckets; ++i)
-      h.buckets[i] += buckets[i].load(std::memory_order_relaxed);
-    h.count += count.load(std::memory_order_relaxed);
+    // A bucket written before lo/hi were widened is read at the next snapshot
+    // (counts are read a few operations apart anyway, see counters).
+    const std::uint32_t end = hi.load(std::memory_order_relaxed);
+    std::uint64_t n = 0; // count = the buckets read, so a snapshot always adds up
+    for (std::uint32_t i = lo.load(std::memory_order_relaxed); i < end; ++i) {
+      const std::uint64_t c = buckets[i].load(std::memory_order_relaxed);
+      h.buckets[i] += c;
+      n += c;
+    }
+    h.count += n;
     h.sum_ns += sum_ns.load(std::memory_order_relaxed);
     h.max_ns = std::max(h.max_ns, max_ns.load(std::memory_order_relaxed));
   }
