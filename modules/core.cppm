@@ -1089,7 +1089,11 @@ private:
     std::size_t done = 0;
     const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
     for (std::uint32_t i = 0; i < hw && done < n; ++i)
-      if (try_claim(slots_[i], busy_slot)) idle.push_back(&slots_[i]), ++done;
+      if (try_claim(slots_[i], busy_slot)) {
+        slots_[i].state.fetch_or(retire_flag, std::memory_order_relaxed); // ours now: skipped below
+        idle.push_back(&slots_[i]);
+        ++done;
+      }
     for (std::uint32_t i = 0; i < hw && done < n; ++i) {
       slot<T>& s = slots_[i];
       const std::uint32_t st = s.state.load(std::memory_order_relaxed);
