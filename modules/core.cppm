@@ -989,12 +989,14 @@ private:
       place_new(s, sh);
       lk.lock();
     }
+    lk.unlock();
+    report_breaker(sh); // while still counted in dial_threads_: the core stays
+    lk.lock();
     return_shard_locked(&sh);
     --dial_threads_;
     const bool last = orphaned_ && open_ == 0 && dial_threads_ == 0;
     lk.unlock();
-    report_breaker(sh);
-    if (last) delete this;
+    if (last) delete this; // touch nothing after: the pool may be gone
   }
 
   // Unlocked, slot RESERVED with a new connection nobody asked for yet: to
