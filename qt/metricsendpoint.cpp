@@ -48,7 +48,8 @@ public:
     QString name;
   };
 
-  explicit MetricsEndpointPrivate(MetricsEndpoint* q) : q(q) {}
+  // The server is q's child so that it follows q to another thread.
+  explicit MetricsEndpointPrivate(MetricsEndpoint* q) : q(q) { server.setParent(q); }
   void accept();
   Response respond(const QByteArray& head) const;
   void dropConnections();
