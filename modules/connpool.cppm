@@ -8,7 +8,7 @@
 //
 // Partitions: errors (errc), context, clock (injectable time), events
 // (observer, close reasons), histogram (latency), config, metrics, policy (pure decisions), core (shared state; design
-// comment there), lease, pool.
+// comment there), lease, pool, openmetrics (Prometheus text).
 export module connpool;
 export import :errors;
 export import :context;
@@ -22,3 +22,4 @@ export import :counters;
 export import :core;
 export import :lease;
 export import :pool;
+export import :openmetrics;

@@ -548,6 +548,16 @@ SocketPoolStats SocketPool::stats() const {
   return e ? toStats(e->pool->stats()) : SocketPoolStats{};
 }
 
+QByteArray SocketPool::openMetrics(const QString& poolName, bool eof) const {
+  std::shared_ptr<Engine> e;
+  {
+    std::lock_guard lk(d->mutex);
+    e = d->engine;
+  }
+  return QByteArray::fromStdString(
+      connpool::to_openmetrics(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString(), eof));
+}
+
 SocketPoolStats SocketPool::publishedStats() const { return d->published; }
 int SocketPool::openCount() const { return d->published.openCount; }
 int SocketPool::idleCount() const { return d->published.idleCount; }

@@ -5,6 +5,7 @@
 #include "socketlease.h"
 #include "socketpoolstats.h"
 
+#include <QtCore/qbytearray.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qobject.h>
 #include <QtNetwork/qabstractsocket.h>
@@ -146,6 +147,10 @@ public:
   Q_INVOKABLE connpool::qt::SocketPoolStats stats() const;
   /// The snapshot last sent with statsChanged.
   SocketPoolStats publishedStats() const;
+  /// A fresh snapshot as OpenMetrics text (connpool::to_openmetrics, every
+  /// sample labelled pool_name="poolName"), ending in "# EOF\n" when `eof`.
+  /// Thread-safe; all zero before the pool starts. See MetricsEndpoint.
+  QByteArray openMetrics(const QString& poolName, bool eof = true) const;
 
   int openCount() const;
   int idleCount() const;

@@ -1,0 +1,74 @@
+// MetricsEndpoint: SocketPools' metrics over HTTP for Prometheus (GET
+// /metrics, OpenMetrics text; names in docs/metrics.md).
+#pragma once
+
+#include <QtCore/qobject.h>
+#include <QtCore/qstring.h>
+#include <QtNetwork/qhostaddress.h>
+
+#include <memory>
+
+namespace connpool::qt {
+
+class SocketPool;
+class MetricsEndpointPrivate;
+
+/// A minimal HTTP/1.1 server on a QTcpServer, for scraping only:
+///  - GET (or HEAD) /metrics: 200, the OpenMetrics text of every pool added
+///    (each family once, samples labelled pool_name), Content-Type
+///    application/openmetrics-text; version=1.0.0; charset=utf-8;
+///  - another path: 404; another method on /metrics: 405;
+///  - a malformed request, or headers past 8 KiB: 400.
+/// One request per connection (Connection: close). A client that has not
+/// sent a whole request, or not read the response, within requestTimeout is
+/// dropped; at most 64 connections are served at once (more are refused).
+///
+/// Lives in one thread, like the pools it serves: addPool holds them weakly
+/// (a destroyed pool disappears from the output), through QPointer.
+class MetricsEndpoint : public QObject {
+  Q_OBJECT
+  Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
+  Q_PROPERTY(quint16 port READ serverPort NOTIFY listeningChanged)
+  Q_PROPERTY(int requestTimeout READ requestTimeout WRITE setRequestTimeout NOTIFY requestTimeoutChanged)
+  Q_PROPERTY(quint64 requestsServed READ requestsServed NOTIFY requestsServedChanged)
+
+public:
+  explicit MetricsEndpoint(QObject* parent = nullptr);
+  ~MetricsEndpoint() override;
+
+  /// Loopback by default; port 0 picks a free one (see serverPort).
+  bool listen(const QHostAddress& address = QHostAddress::LocalHost, quint16 port = 0);
+  /// Stops listening and drops every connection.
+  void close();
+  bool isListening() const;
+  quint16 serverPort() const;
+  QString errorString() const;
+
+  /// Serves `pool` under pool_name="name" until it is destroyed or removed.
+  /// Adding it again renames it. False (and a warning) for a null pool or a
+  /// name another pool already has.
+  bool addPool(SocketPool* pool, const QString& name);
+  void removePool(SocketPool* pool);
+
+  /// Milliseconds a connection may take to send its request and read the
+  /// response (default 5000).
+  int requestTimeout() const;
+  void setRequestTimeout(int msecs);
+
+  /// Responses sent, whatever their status.
+  quint64 requestsServed() const;
+
+  /// What GET /metrics returns now.
+  QByteArray render() const;
+
+Q_SIGNALS:
+  void listeningChanged();
+  void requestTimeoutChanged();
+  void requestsServedChanged(quint64 value);
+
+private:
+  friend class MetricsEndpointPrivate;
+  std::unique_ptr<MetricsEndpointPrivate> d;
+};
+
+} // namespace connpool::qt

@@ -1,0 +1,432 @@
+// connpool::to_openmetrics / merge_openmetrics, read back by a strict
+// OpenMetrics 1.0.0 text parser written here.
+#include <QTest>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+import connpool;
+
+using namespace std::chrono_literals;
+
+namespace {
+
+using Labels = std::map<std::string, std::string>;
+
+struct Sample {
+  std::string family, name; // name: with its suffix (_total, _bucket, ...)
+  Labels labels;
+  std::string value;
+};
+struct Family {
+  std::string type, unit, help;
+};
+struct Exposition {
+  std::map<std::string, Family> families;
+  std::vector<Sample> samples;
+
+  std::vector<const Sample*> find(const std::string& name, const Labels& subset = {}) const {
+    std::vector<const Sample*> found;
+    for (const Sample& s : samples)
+      if (s.name == name && std::all_of(subset.begin(), subset.end(), [&](const auto& kv) {
+            auto it = s.labels.find(kv.first);
+            return it != s.labels.end() && it->second == kv.second;
+          }))
+        found.push_back(&s);
+    return found;
+  }
+};
+
+std::string unescape(std::string_view v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '\\') {
+      out += v[i];
+      continue;
+    }
+    const char c = v[++i]; // the grammar allows only \\ \" \n
+    out += c == 'n' ? '\n' : c;
+  }
+  return out;
+}
+
+/// Parses `text`; on error returns nothing and sets `error`. Strict: a family
+/// is declared once (OpenMetrics); lenient: a family may be declared again
+/// with the same type (concatenated pools), its samples still contiguous.
+std::optional<Exposition> parse(const std::string& text, std::string& error, bool strict = true) {
+  static const std::string name = "[a-zA-Z_:][a-zA-Z0-9_:]*";
+  static const std::string value = "\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"";
+  static const std::string number = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Inf|NaN";
+  static const std::regex type_re("# TYPE (" + name +
+                                  ") (counter|gauge|histogram|gaugehistogram|stateset|info|summary|unknown)");
+  static const std::regex help_re("# HELP (" + name + ") (?:[^\\\\\\n]|\\\\[\\\\\"n])*");
+  static const std::regex unit_re("# UNIT (" + name + ") ([a-zA-Z0-9_:]*)");
+  static const std::regex sample_re("(" + name + ")(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=" + value +
+                                    ")(?:,[a-zA-Z_][a-zA-Z0-9_]*=" + value + ")*)\\})? (" + number + ")");
+  static const std::regex label_re("([a-zA-Z_][a-zA-Z0-9_]*)=(" + value + ")");
+
+  auto fail = [&](std::size_t line, const std::string& why) {
+    error = "line " + std::to_string(line) + ": " + why;
+    return std::nullopt;
+  };
+  if (!text.ends_with("# EOF\n")) return fail(0, "does not end with # EOF");
+  Exposition e;
+  std::set<std::string> series;
+  std::string current;          // the family of the last # TYPE
+  bool current_sampled = false; // metadata must precede the samples
+  std::size_t n = 0, pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++n;
+    std::smatch m;
+    if (line == "# EOF") {
+      if (pos != text.size()) return fail(n, "# EOF before the end");
+    } else if (std::regex_match(line, m, type_re)) {
+      const auto [it, added] = e.families.try_emplace(m[1], Family{m[2], {}, {}});
+      if (!added && (strict || it->second.type != m[2])) return fail(n, "family declared again: " + line);
+      current = m[1];
+      current_sampled = false;
+    } else if (std::regex_match(line, m, unit_re) || std::regex_match(line, m, help_re)) {
+      if (m[1] != current || current_sampled) return fail(n, "metadata outside its family: " + line);
+      if (line.starts_with("# UNIT ")) {
+        if (!current.ends_with("_" + m[2].str())) return fail(n, "family name lacks its unit");
+        e.families[current].unit = m[2];
+      } else {
+        e.families[current].help = line.substr(8 + current.size());
+      }
+    } else if (std::regex_match(line, m, sample_re)) {
+      if (current.empty()) return fail(n, "sample before any # TYPE");
+      const std::string sname = m[1], type = e.families[current].type;
+      std::vector<std::string> allowed;
+      if (type == "counter")
+        allowed = {"_total", "_created"};
+      else if (type == "histogram")
+        allowed = {"_bucket", "_count", "_sum", "_created"};
+      else
+        allowed = {""};
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const std::string& s) { return sname == current + s; }))
+        return fail(n, "sample " + sname + " outside family " + current);
+      Sample s{current, sname, {}, m[3]};
+      const std::string labels = m[2];
+      for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator(); ++it) {
+        const std::string quoted = (*it)[2];
+        if (!s.labels.try_emplace((*it)[1], unescape(std::string_view(quoted).substr(1, quoted.size() - 2))).second)
+          return fail(n, "label repeated");
+      }
+      std::string key = sname;
+      for (const auto& [k, v] : s.labels)
+        key += '\0' + k + '\0' + v;
+      if (!series.insert(key).second) return fail(n, "duplicate series: " + line);
+      e.samples.push_back(std::move(s));
+      current_sampled = true;
+    } else {
+      return fail(n, "not OpenMetrics: " + line);
+    }
+  }
+  return e;
+}
+
+/// "1.5" -> 1500000000: an exact decimal of seconds as nanoseconds.
+std::optional<std::uint64_t> nanoseconds(const std::string& s) {
+  static const std::regex re("([0-9]+)(?:\\.([0-9]{1,9}))?");
+  std::smatch m;
+  if (!std::regex_match(s, m, re)) return std::nullopt;
+  std::string frac = m[2];
+  frac.resize(9, '0');
+  return std::stoull(m[1]) * 1000000000ull + std::stoull(frac);
+}
+
+std::uint64_t u64(const Sample* s) { return std::stoull(s->value); }
+
+const std::string weirdName = "a \"quoted\" \\ name\nline 2";
+
+// A metrics value with every counter distinct, and known histograms.
+connpool::metrics sampleMetrics(const std::vector<std::uint64_t>& waitNs) {
+  connpool::metrics m;
+  std::uint64_t v = 100;
+  for (std::uint64_t* f : {&m.gets,
+                           &m.puts,
+                           &m.discards,
+                           &m.hits,
+                           &m.misses,
+                           &m.waits,
+                           &m.timeouts,
+                           &m.ping_failures,
+                           &m.idle_closed,
+                           &m.age_closed,
+                           &m.factory_failures,
+                           &m.close_timeouts,
+                           &m.max_active,
+                           &m.cancellations,
+                           &m.close_errors,
+                           &m.created,
+                           &m.leaks_suspected,
+                           &m.circuit_opens,
+                           &m.circuit_rejects,
+                           &m.observer_errors})
+    *f = v++;
+  m.closed = 0;
+  for (std::size_t r = 0; r < connpool::close_reason_count; ++r)
+    m.closed += m.closed_by[r] = 10 + r;
+  m.open = 7, m.idle = 3, m.active = 4, m.waiting = 2, m.creating = 1, m.max_size = 8, m.max_idle = 5;
+  m.circuit_open = true;
+  connpool::detail::histogram_shard shard;
+  for (std::uint64_t ns : waitNs)
+    shard.record(std::chrono::nanoseconds(ns));
+  shard.add_to(m.wait);
+  connpool::detail::histogram_shard other; // a second shard summed in
+  other.record(2ms);
+  other.add_to(m.create);
+  return m;
+}
+
+// Around the bounds (2^k - 1 and 2^k ns), zero, and past the last finite bucket.
+const std::vector<std::uint64_t> waitValues = {
+    0, 1, 1023, 1024, 1025, 1500, 1000000, (1u << 20) - 1, 1u << 20, 3000000000ull, 40000000000ull, 7200000000000ull};
+
+} // namespace
+
+class tst_OpenMetrics : public QObject {
+  Q_OBJECT
+
+private:
+  static Exposition parsed(const std::string& text, bool strict = true) {
+    std::string error;
+    auto e = parse(text, error, strict);
+    if (!e) qWarning("%s\n--- text ---\n%s", error.c_str(), text.c_str());
+    return e ? *e : Exposition{};
+  }
+
+private slots:
+  void everyLineIsOpenMetricsAndEndsWithOneEof() {
+    const std::string text = connpool::to_openmetrics(sampleMetrics(waitValues), "p");
+    std::string error;
+    QVERIFY2(parse(text, error).has_value(), error.c_str());
+    QVERIFY(text.ends_with("# EOF\n"));
+    QCOMPARE(text.find("# EOF"), text.size() - 6);
+    QCOMPARE(connpool::to_openmetrics(sampleMetrics(waitValues), "p", false).find("# EOF"), std::string::npos);
+  }
+
+  void everySampleCarriesTheEscapedPoolNameAndItUnescapesBack() {
+    const std::string text = connpool::to_openmetrics(sampleMetrics(waitValues), weirdName);
+    QVERIFY(text.find("pool_name=\"a \\\"quoted\\\" \\\\ name\\nline 2\"") != std::string::npos);
+    const Exposition e = parsed(text);
+    QVERIFY(e.samples.size() > 100);
+    for (const Sample& s : e.samples)
+      QCOMPARE(s.labels.at("pool_name"), weirdName);
+  }
+
+  void familiesHaveTheRightTypeAndUnitsOnlyWhereTheNameEndsWithIt() {
+    const Exposition e = parsed(connpool::to_openmetrics(sampleMetrics(waitValues), "p"));
+    const std::map<std::string, std::string> expected = {
+        {"db_client_connection_count", "gauge"},
+        {"db_client_connection_idle_max", "gauge"},
+        {"db_client_connection_max", "gauge"},
+        {"db_client_connection_pending_requests", "gauge"},
+        {"db_client_connection_timeouts", "counter"},
+        {"db_client_connection_wait_time_seconds", "histogram"},
+        {"db_client_connection_create_time_seconds", "histogram"},
+        {"db_client_connection_use_time_seconds", "histogram"},
+        {"connpool_ping_time_seconds", "histogram"},
+        {"connpool_closed_by_reason", "counter"},
+        {"connpool_open", "gauge"},
+        {"connpool_creating", "gauge"},
+        {"connpool_max_active", "gauge"},
+        {"connpool_circuit_open", "gauge"},
+    };
+    for (const auto& [name, type] : expected) {
+      QVERIFY2(e.families.contains(name), name.c_str());
+      QCOMPARE(e.families.at(name).type, type);
+    }
+    for (const auto& [name, f] : e.families) {
+      QVERIFY2(!f.help.empty(), name.c_str());
+      QCOMPARE(f.unit, std::string(name.ends_with("_seconds") ? "seconds" : ""));
+    }
+  }
+
+  void gaugesAndCountersCarryTheirFieldValues() {
+    const connpool::metrics m = sampleMetrics(waitValues);
+    const Exposition e = parsed(connpool::to_openmetrics(m, "p"));
+    auto one = [&](const std::string& name, const Labels& labels = {}) -> std::uint64_t {
+      const auto found = e.find(name, labels);
+      return found.size() == 1 ? u64(found[0]) : UINT64_MAX;
+    };
+    QCOMPARE(one("db_client_connection_count", {{"state", "idle"}}), m.idle);
+    QCOMPARE(one("db_client_connection_count", {{"state", "used"}}), m.active);
+    QCOMPARE(e.find("db_client_connection_count").size(), std::size_t{2});
+    QCOMPARE(one("db_client_connection_idle_max"), m.max_idle);
+    QCOMPARE(one("db_client_connection_max"), m.max_size);
+    QCOMPARE(one("db_client_connection_pending_requests"), m.waiting);
+    QCOMPARE(one("db_client_connection_timeouts_total"), m.timeouts);
+    QCOMPARE(one("connpool_open"), m.open);
+    QCOMPARE(one("connpool_creating"), m.creating);
+    QCOMPARE(one("connpool_max_active"), m.max_active);
+    QCOMPARE(one("connpool_circuit_open"), std::uint64_t{1});
+    const std::map<std::string, std::uint64_t> counters = {
+        {"gets", m.gets},
+        {"puts", m.puts},
+        {"discards", m.discards},
+        {"hits", m.hits},
+        {"misses", m.misses},
+        {"waits", m.waits},
+        {"ping_failures", m.ping_failures},
+        {"idle_closed", m.idle_closed},
+        {"age_closed", m.age_closed},
+        {"factory_failures", m.factory_failures},
+        {"close_timeouts", m.close_timeouts},
+        {"cancellations", m.cancellations},
+        {"close_errors", m.close_errors},
+        {"created", m.created},
+        {"closed", m.closed},
+        {"leaks_suspected", m.leaks_suspected},
+        {"circuit_opens", m.circuit_opens},
+        {"circuit_rejects", m.circuit_rejects},
+        {"observer_errors", m.observer_errors},
+    };
+    for (const auto& [field, v] : counters) {
+      QCOMPARE(e.families.at("connpool_" + field).type, std::string("counter"));
+      QCOMPARE(one("connpool_" + field + "_total"), v);
+    }
+  }
+
+  void perReasonSamplesCoverEveryReasonAndSumToClosed() {
+    const connpool::metrics m = sampleMetrics(waitValues);
+    const Exposition e = parsed(connpool::to_openmetrics(m, "p"));
+    const auto samples = e.find("connpool_closed_by_reason_total");
+    QCOMPARE(samples.size(), connpool::close_reason_count);
+    std::uint64_t sum = 0;
+    for (std::size_t r = 0; r < connpool::close_reason_count; ++r) {
+      const auto reason = static_cast<connpool::close_reason>(r);
+      const auto found = e.find("connpool_closed_by_reason_total", {{"reason", connpool::to_string(reason)}});
+      QCOMPARE(found.size(), std::size_t{1});
+      QCOMPARE(u64(found[0]), m.closed_for(reason));
+      sum += u64(found[0]);
+    }
+    QCOMPARE(sum, m.closed);
+  }
+
+  void histogramBucketsAreCumulativeAndInfEqualsCount() {
+    const Exposition e = parsed(connpool::to_openmetrics(sampleMetrics(waitValues), "p"));
+    for (const std::string family :
+         {"db_client_connection_wait_time_seconds", "db_client_connection_create_time_seconds",
+          "db_client_connection_use_time_seconds", "connpool_ping_time_seconds"}) {
+      const auto buckets = e.find(family + "_bucket");
+      QVERIFY(buckets.size() > 10);
+      QCOMPARE(buckets.back()->labels.at("le"), std::string("+Inf"));
+      double lastLe = -1;
+      std::uint64_t lastCount = 0;
+      for (const Sample* b : buckets) {
+        const double le = b->labels.at("le") == "+Inf" ? HUGE_VAL : std::stod(b->labels.at("le"));
+        QVERIFY2(le > lastLe, "le values distinct and increasing as doubles");
+        QVERIFY(u64(b) >= lastCount);
+        lastLe = le, lastCount = u64(b);
+      }
+      QCOMPARE(e.find(family + "_count").size(), std::size_t{1});
+      QCOMPARE(u64(e.find(family + "_count")[0]), lastCount);
+      QCOMPARE(e.find(family + "_sum").size(), std::size_t{1});
+    }
+  }
+
+  void histogramBucketsCountExactlyTheValuesAtMostLe() {
+    const Exposition e = parsed(connpool::to_openmetrics(sampleMetrics(waitValues), "p"));
+    const std::string family = "db_client_connection_wait_time_seconds";
+    const auto buckets = e.find(family + "_bucket");
+    for (const Sample* b : buckets) {
+      const std::string le = b->labels.at("le");
+      const auto bound = le == "+Inf" ? std::optional<std::uint64_t>(UINT64_MAX) : nanoseconds(le);
+      QVERIFY2(bound.has_value(), le.c_str());
+      const auto expected = std::count_if(waitValues.begin(), waitValues.end(), [&](auto v) { return v <= *bound; });
+      QCOMPARE(u64(b), static_cast<std::uint64_t>(expected));
+    }
+    // Bounds on both sides of 1024 ns: 1023 is in the first bucket, 1024 not.
+    QCOMPARE(buckets.front()->labels.at("le"), std::string("0.000001023"));
+    QCOMPARE(u64(buckets.front()), std::uint64_t{3}); // 0, 1, 1023
+    QCOMPARE(u64(e.find(family + "_count")[0]), static_cast<std::uint64_t>(waitValues.size()));
+    std::uint64_t sum = 0;
+    for (auto v : waitValues)
+      sum += v;
+    const std::string sumText = e.find(family + "_sum")[0]->value;
+    QCOMPARE(nanoseconds(sumText), std::optional<std::uint64_t>(sum));
+    QCOMPARE(std::stod(sumText), static_cast<double>(sum) / 1e9);
+    // The other histograms: create has the one 2 ms value, hold and ping none.
+    QCOMPARE(e.find("db_client_connection_create_time_seconds_sum")[0]->value, std::string("0.002"));
+    QCOMPARE(e.find("db_client_connection_create_time_seconds_count")[0]->value, std::string("1"));
+    QCOMPARE(e.find("connpool_ping_time_seconds_count")[0]->value, std::string("0"));
+    QCOMPARE(e.find("connpool_ping_time_seconds_sum")[0]->value, std::string("0"));
+  }
+
+  void concatenatedPoolsParseWithNoDuplicateSeries() {
+    const connpool::metrics a = sampleMetrics(waitValues), b = sampleMetrics({5, 6});
+    const std::string text =
+        connpool::to_openmetrics(a, "a", false) + connpool::to_openmetrics(b, "b", false) + "# EOF\n";
+    std::string error;
+    QVERIFY(!parse(text, error, true)); // repeated families: not strict OpenMetrics
+    const Exposition e = parsed(text, false);
+    QCOMPARE(e.samples.size(), 2 * parsed(connpool::to_openmetrics(a, "a")).samples.size());
+    QCOMPARE(u64(e.find("db_client_connection_wait_time_seconds_count", {{"pool_name", "b"}})[0]), std::uint64_t{2});
+  }
+
+  void mergedPoolsDeclareEachFamilyOnceWithEverySample() {
+    const connpool::metrics a = sampleMetrics(waitValues), b = sampleMetrics({5, 6});
+    const std::string ta = connpool::to_openmetrics(a, "a", false), tb = connpool::to_openmetrics(b, weirdName, false);
+    const std::array<std::string_view, 2> texts = {ta, tb};
+    const std::string merged = connpool::merge_openmetrics(texts);
+    const Exposition e = parsed(merged); // strict
+    const Exposition ea = parsed(connpool::to_openmetrics(a, "a"));
+    QCOMPARE(e.families.size(), ea.families.size());
+    QCOMPARE(e.samples.size(), 2 * ea.samples.size());
+    QCOMPARE(u64(e.find("db_client_connection_count", {{"pool_name", weirdName}, {"state", "used"}})[0]), b.active);
+    QCOMPARE(u64(e.find("db_client_connection_wait_time_seconds_count", {{"pool_name", "a"}})[0]),
+             static_cast<std::uint64_t>(waitValues.size()));
+    // Merging the whole texts (EOF included) gives the same.
+    const std::string fa = connpool::to_openmetrics(a, "a"), fb = connpool::to_openmetrics(b, weirdName);
+    const std::array<std::string_view, 2> full = {fa, fb};
+    QCOMPARE(connpool::merge_openmetrics(full), merged);
+    QCOMPARE(connpool::merge_openmetrics(texts, false).find("# EOF"), std::string::npos);
+  }
+
+  void parserRejectsWhatOpenMetricsForbids() {
+    const std::vector<std::string> bad = {
+        "# TYPE a gauge\na 1\n",                             // no EOF
+        "a 1\n# EOF\n",                                      // no TYPE
+        "# TYPE a gauge\na{l=\"\\t\"} 1\n# EOF\n",           // bad escape
+        "# TYPE a counter\na 1\n# EOF\n",                    // counter sample without _total
+        "# TYPE a gauge\na 1\na 2\n# EOF\n",                 // duplicate series
+        "# TYPE a gauge\na 1\n# EOF\n# EOF\n",               // two EOFs
+        "# TYPE a gauge\n# UNIT a seconds\na 1\n# EOF\n",    // unit not in the name
+        "# TYPE a gauge\na 1\n\n# EOF\n",                    // blank line
+        "# TYPE a gauge\na 1\n# TYPE b gauge\na 2\n# EOF\n", // interleaved
+        "# TYPE a gauge\na 1\n# TYPE a gauge\n# EOF\n",      // declared twice
+    };
+    for (const std::string& text : bad) {
+      std::string error;
+      QVERIFY2(!parse(text, error), text.c_str());
+    }
+    std::string error;
+    QVERIFY2(parse("# TYPE a_seconds histogram\n# UNIT a_seconds seconds\n# HELP a_seconds x \\\\ y\n"
+                   "a_seconds_bucket{le=\"+Inf\",b=\"\\\"\"} 1\na_seconds_count 1\n# EOF\n",
+                   error),
+             error.c_str());
+  }
+
+  void emptyMetricsRenderZerosAndStillParse() {
+    const Exposition e = parsed(connpool::to_openmetrics(connpool::metrics{}, ""));
+    QVERIFY(!e.samples.empty());
+    for (const Sample& s : e.samples)
+      QCOMPARE(s.value, std::string("0"));
+  }
+};
+
+QTEST_APPLESS_MAIN(tst_OpenMetrics)
+#include "tst_openmetrics.moc"
