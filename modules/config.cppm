@@ -65,7 +65,7 @@ template <class T> struct config {
   /// pool::warm_up). Expired ones are replaced before they are closed.
   std::size_t min_idle = 0;
   /// The largest max_size that pool::set_max_size may set later. Slots are
-  /// allocated up front (64 bytes each) so the lock-free paths never see them
+  /// allocated up front (128-192 bytes each) so the lock-free paths never see them
   /// move; 0 means max_size.
   std::size_t max_size_limit = 0;
   /// Dial on a pool thread: a get that needs a new connection queues while

@@ -36,9 +36,23 @@
 // word, a put that published just before the first waiter flagged the slot
 // is seen by that waiter, which takes the slot (no lost wake-up).
 //
+// A third, per-slot flag, `retire_flag`, marks a connection that must close
+// when it comes back (drain, shrink): raised under mu_, it too makes the
+// exact CAS fail, so the owner settles under the lock.
+//
+// Dials: a get that needs a new connection reserves capacity (`open_`) and a
+// dial (`dialing_`, capped by max_connecting) under mu_, then runs the
+// factory unlocked — in its own thread, or (background_dials) on a
+// short-lived thread whose result goes to the first waiter or idle. When a
+// dial ends or capacity frees up, serve_waiters_locked() grants the first
+// waiters capacity or starts dials for them — or, with the circuit breaker
+// open (policy.cppm), fails them fast. Maintenance tops up min_idle in its
+// own thread the same way.
+//
 // Lifetime: leases hold a raw core pointer. The pool's destructor closes the
 // core and deletes it when no slot is in use; otherwise it marks the core
-// *orphaned* and the retirement of the last slot deletes it. A put touches
+// *orphaned* and the retirement of the last slot (or the end of the last
+// background dial) deletes it. A put touches
 // nothing of the core (not even the slot) after its publishing CAS, so a
 // lease may be returned
 // while, or after, its pool is destroyed. Every connection the factory made
