@@ -360,7 +360,7 @@ public:
   void abandon() {
     shut_down(*me().shard);
     std::unique_lock lk(mu_);
-    if (open_ != 0 || dial_threads_ != 0) {
+    if (open_ != 0 || holds_ != 0) {
       orphaned_ = true; // the last retire (or dial) deletes it
       return;
     }
@@ -869,7 +869,8 @@ private:
                   counter_shard& sh) {
     slot<T>& s = reserve_slot_locked();
     lk.unlock();
-    const bool ok = dial(s, ctx, sh, failure);
+    duration took{};
+    const bool ok = dial(s, ctx, sh, failure, took);
     lk.lock();
     if (!ok) {
       dial_failed_locked(s, failure, sh);
@@ -877,8 +878,9 @@ private:
       report_breaker(sh);
       return fail(ec, errc::factory_failed);
     }
-    dial_succeeded_locked();
+    dial_succeeded_locked(sh);
     lk.unlock();
+    created_event(s, sh, took);
     report_breaker(sh);
     if (closed_.load(std::memory_order_acquire)) {
       retire(s, sh, close_reason::pool_closed);
@@ -902,21 +904,20 @@ private:
 
   // Unlocked, slot RESERVED by the caller: runs the factory. On success the
   // connection is in the slot, stamped and counted.
-  bool dial(slot<T>& s, const context& ctx, counter_shard& sh, std::exception_ptr& failure) {
+  bool dial(slot<T>& s, const context& ctx, counter_shard& sh, std::exception_ptr& failure, duration& took) {
     const std::int64_t t0 = steady_ns();
     try {
       s.conn.emplace(cfg_.factory(ctx));
     } catch (...) {
       failure = std::current_exception();
     }
-    const duration took = since(t0);
+    took = since(t0);
     sh.create.record(took);
     if (!s.conn) {
       bump(sh.factory_failures);
       notify(sh, [&](observer& o) { o.on_create_failed(failure, took); });
       return false;
     }
-    bump(sh.created);
     const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed) + 1;
     s.id.store(id, std::memory_order_relaxed);
     s.uses.store(0, std::memory_order_relaxed);
@@ -924,12 +925,17 @@ private:
     const auto t = now().time_since_epoch().count();
     s.created.store(t, std::memory_order_relaxed);
     s.returned.store(t, std::memory_order_relaxed);
-    notify(sh, [&](observer& o) { o.on_created(id, took); });
     return true;
   }
+  // Unlocked, after dial_succeeded_locked counted it.
+  void created_event(const slot<T>& s, counter_shard& sh, duration took) {
+    notify(sh, [&](observer& o) { o.on_created(s.id.load(std::memory_order_relaxed), took); });
+  }
 
-  // Caller holds the lock; a dial ended.
-  void dial_succeeded_locked() {
+  // Caller holds the lock; a dial ended. `created` moves with `creating` (one
+  // lock) so stats() always balances created - closed == open - creating.
+  void dial_succeeded_locked(counter_shard& sh) {
+    bump(sh.created);
     --dialing_;
     dial_cv_.notify_all();
     if (breaker_.on_success()) {
@@ -974,14 +980,14 @@ private:
     ++open_;
     ++dialing_;
     ++bg_dialing_;
-    ++dial_threads_;
+    ++holds_;
     slot<T>& s = reserve_slot_locked();
     counter_shard* sh = borrow_shard_locked();
     try {
       std::thread([this, &s, sh] { background_dial(s, *sh); }).detach();
     } catch (...) { // no thread: as if the dial failed at once
       --bg_dialing_;
-      --dial_threads_;
+      --holds_;
       return_shard_locked(sh);
       fail_first_waiter_locked(errc::factory_failed, std::current_exception());
       dial_failed_locked(s, std::current_exception(), *sh);
@@ -991,24 +997,26 @@ private:
     const context ctx =
         cfg_.dial_timeout > duration::zero() ? context::with_timeout(cfg_.dial_timeout) : context::background();
     std::exception_ptr failure;
-    const bool ok = dial(s, ctx, sh, failure);
+    duration took{};
+    const bool ok = dial(s, ctx, sh, failure, took);
     std::unique_lock lk(mu_);
     --bg_dialing_;
     if (!ok) {
       fail_first_waiter_locked(errc::factory_failed, failure); // as if it had dialed itself
       dial_failed_locked(s, failure, sh);
     } else {
-      dial_succeeded_locked();
+      dial_succeeded_locked(sh);
       lk.unlock();
+      created_event(s, sh, took);
       place_new(s, sh);
       lk.lock();
     }
     lk.unlock();
-    report_breaker(sh); // while still counted in dial_threads_: the core stays
+    report_breaker(sh); // while still counted in holds_: the core stays
     lk.lock();
     return_shard_locked(&sh);
-    --dial_threads_;
-    const bool last = orphaned_ && open_ == 0 && dial_threads_ == 0;
+    --holds_;
+    const bool last = orphaned_ && open_ == 0 && holds_ == 0;
     lk.unlock();
     if (last) delete this; // touch nothing after: the pool may be gone
   }
@@ -1039,7 +1047,8 @@ private:
     ++filling_;
     slot<T>& s = reserve_slot_locked();
     lk.unlock();
-    const bool ok = dial(s, ctx, sh, failure);
+    duration took{};
+    const bool ok = dial(s, ctx, sh, failure, took);
     lk.lock();
     --filling_;
     if (!ok) {
@@ -1048,8 +1057,9 @@ private:
       report_breaker(sh);
       return fill_result::failed;
     }
-    dial_succeeded_locked();
+    dial_succeeded_locked(sh);
     lk.unlock();
+    created_event(s, sh, took);
     report_breaker(sh);
     place_new(s, sh);
     return fill_result::created;
@@ -1079,14 +1089,20 @@ private:
   void retire(slot<T>& s, counter_shard& sh, close_reason why) {
     const std::uint64_t id = s.id.load(std::memory_order_relaxed);
     close_conn(s, sh);
-    bump(sh.closed_by[static_cast<std::size_t>(why)]);
-    notify(sh, [&](observer& o) { o.on_closed(id, why); });
     std::unique_lock lk(mu_);
-    bump(sh.closed);
+    bump(sh.closed); // with the slot's release: stats() sees both or neither
+    bump(sh.closed_by[static_cast<std::size_t>(why)]);
     empty_locked(s);
     free_.push_back(s.index);
     free_capacity_locked();
-    if (orphaned_ && open_ == 0 && dial_threads_ == 0) {
+    if (cfg_.observer) { // told unlocked (it may call stats()), holding the core
+      ++holds_;
+      lk.unlock();
+      notify(sh, [&](observer& o) { o.on_closed(id, why); });
+      lk.lock();
+      --holds_;
+    }
+    if (orphaned_ && open_ == 0 && holds_ == 0) {
       lk.unlock();
       delete this;
     }
@@ -1420,7 +1436,8 @@ private:
   std::size_t dialing_ = 0;                // guarded by mu_; factory calls running or granted
   std::size_t bg_dialing_ = 0;             // guarded by mu_; of which background dials
   std::size_t filling_ = 0;                // guarded by mu_; of which min_idle/warm_up dials
-  std::size_t dial_threads_ = 0;           // guarded by mu_; background dial threads alive (they use the core)
+  std::size_t holds_ = 0;                  // guarded by mu_; threads using the core without a slot (background
+                                           // dials, a close being told to the observer): it outlives them
   waiter* head_ = nullptr;                 // guarded by mu_; first waiter (served first)
   waiter* tail_ = nullptr;                 // guarded by mu_
   bool orphaned_ = false;                  // guarded by mu_; the pool is gone, leases are out

@@ -253,6 +253,145 @@ private slots:
     }
     QVERIFY(t.all_closed_exactly_once());
   }
+
+  // Issue 7's moving parts at once: background dials capped by
+  // max_connecting, a circuit breaker that the factory faults keep opening,
+  // min_idle top-ups, max_age jitter, and a thread that resizes the pool,
+  // drains it and changes its durations while 8 workers get and return.
+  void resilienceFeaturesUnderConcurrencyKeepLimitsAndCloseEachConnectionOnce_data() {
+    QTest::addColumn<bool>("background");
+    QTest::newRow("caller dials") << false;
+    QTest::newRow("background dials") << true;
+  }
+  void resilienceFeaturesUnderConcurrencyKeepLimitsAndCloseEachConnectionOnce() {
+    QFETCH(bool, background);
+    constexpr int threads = 8;
+    const std::uint64_t per_thread = env_number("CONNPOOL_STRESS_OPS", 200'000) / threads / 4;
+    constexpr std::size_t limit = 8;
+    tracker t;
+    connpool::manual_clock clock;
+    struct counting : connpool::observer {
+      std::atomic<std::uint64_t> created{0}, closed{0}, opens{0}, closes{0};
+      void on_created(std::uint64_t, connpool::duration) override { ++created; }
+      void on_closed(std::uint64_t, connpool::close_reason) override { ++closed; }
+      void on_circuit_open(std::exception_ptr, connpool::duration) override { ++opens; }
+      void on_circuit_closed() override { ++closes; }
+    };
+    auto seen = std::make_shared<counting>();
+    auto cfg = t.config(4);
+    cfg.factory = [inner = cfg.factory](const context& ctx) { // 3% of dials fail
+      static thread_local std::mt19937 rng(std::random_device{}());
+      if (rng() % 100 < 3) throw std::runtime_error("dial fails");
+      return inner(ctx);
+    };
+    cfg.max_size_limit = limit;
+    cfg.min_idle = 1;
+    cfg.clock = clock.function();
+    cfg.background_maintenance = false;
+    cfg.background_dials = background;
+    cfg.max_connecting = 2;
+    cfg.backoff_initial = 2ms; // pool clock: the maintainer advances it
+    cfg.max_age = 40ms;
+    cfg.max_age_jitter = 20ms;
+    cfg.leak_threshold = 30ms;
+    cfg.observer = seen;
+    std::atomic<std::uint64_t> gets{0}, leases{0}, failed{0}, rejected{0}, timeouts{0}, closed_errors{0};
+    std::atomic<bool> broken{false};
+    std::atomic<std::uint64_t> passes{0}, resizes{0}, drains{0};
+    {
+      connpool::pool<fake_conn> p(cfg);
+      std::jthread maintainer([&](std::stop_token st) {
+        std::mt19937 rng(7);
+        while (!st.stop_requested()) {
+          clock.advance(1ms);
+          p.maintain(context::background().with_stop_token(st));
+          const int dice = static_cast<int>(rng() % 100);
+          std::error_code ec;
+          if (dice < 20 && !p.set_max_size(2 + rng() % (limit - 1), ec)) ++resizes;
+          if (dice == 20 || dice == 22) ++drains, p.drain();
+          if (dice == 21) p.set_max_idle_time(std::chrono::milliseconds(rng() % 3 * 10), ec);
+          const auto s = p.stats();
+          if (s.open > limit || s.active > limit || s.creating > 2 + limit) broken = true;
+          ++passes;
+          passes.notify_all();
+          std::this_thread::yield();
+        }
+      });
+      auto counted_get = [&](connpool::duration timeout) {
+        ++gets;
+        std::error_code ec;
+        auto l = p.get(context::with_timeout(timeout), ec);
+        if (ec == errc::factory_failed)
+          ++failed;
+        else if (ec == errc::circuit_open)
+          ++rejected;
+        else if (ec == errc::get_timeout)
+          ++timeouts;
+        else if (ec)
+          broken = true;
+        else
+          ++leases;
+        return l;
+      };
+      {
+        std::vector<std::jthread> workers;
+        for (int w = 0; w < threads; ++w)
+          workers.emplace_back([&, w] {
+            std::mt19937 rng(99 + static_cast<unsigned>(w));
+            for (std::uint64_t i = 0; i < per_thread; ++i) {
+              clock.advance(10us); // the pool clock also moves with the load: breaker, ages, leaks
+              std::error_code ec;
+              auto l = counted_get(std::chrono::microseconds(50 + rng() % 2000));
+              if (l) {
+                if (rng() % 10 == 0)
+                  p.discard(l, ec);
+                else
+                  p.put(l, ec);
+              }
+            }
+            // Leases stay out until 300 maintenance passes (resizes, drains) ran.
+            auto held = counted_get(10ms);
+            for (auto n = passes.load(); n < 300; n = passes.load())
+              passes.wait(n);
+          });
+      }
+      std::error_code ec;
+      p.close(context::with_timeout(30s), ec);
+      QVERIFY(!ec);
+      maintainer.request_stop();
+      maintainer.join();
+      QVERIFY(!broken);
+      const auto s = p.stats();
+      QCOMPARE(s.gets, gets.load());
+      QCOMPARE(s.hits + s.misses, leases.load());
+      QCOMPARE(s.circuit_rejects, rejected.load());
+      QCOMPARE(s.timeouts, timeouts.load());
+      QVERIFY(failed.load() <= s.factory_failures); // background and top-up dials fail too
+      QCOMPARE(s.hits + s.misses + s.timeouts + s.circuit_rejects + failed.load(), s.gets);
+      QCOMPARE(s.open, std::size_t(0));
+      QCOMPARE(s.created, s.closed);
+      std::uint64_t by_reason = 0;
+      for (auto n : s.closed_by)
+        by_reason += n;
+      QCOMPARE(by_reason, s.closed);
+      QCOMPARE(seen->created.load(), s.created);
+      QCOMPARE(seen->closed.load(), s.closed);
+      QCOMPARE(seen->opens.load(), s.circuit_opens);
+      QVERIFY(s.factory_failures > 0 && s.circuit_opens > 0 && s.circuit_rejects > 0);
+      QVERIFY(resizes.load() > 0 && drains.load() > 0);
+      qInfo("resilience stress (%s): gets=%llu leases=%llu factory_failures=%llu circuit_opens=%llu "
+            "circuit_rejects=%llu timeouts=%llu created=%llu resized=%llu drained=%llu max_age=%llu leaks=%llu",
+            background ? "background dials" : "caller dials", static_cast<unsigned long long>(s.gets),
+            static_cast<unsigned long long>(leases.load()), static_cast<unsigned long long>(s.factory_failures),
+            static_cast<unsigned long long>(s.circuit_opens), static_cast<unsigned long long>(s.circuit_rejects),
+            static_cast<unsigned long long>(s.timeouts), static_cast<unsigned long long>(s.created),
+            static_cast<unsigned long long>(s.closed_for(connpool::close_reason::resized)),
+            static_cast<unsigned long long>(s.closed_for(connpool::close_reason::drained)),
+            static_cast<unsigned long long>(s.closed_for(connpool::close_reason::max_age)),
+            static_cast<unsigned long long>(s.leaks_suspected));
+    }
+    QVERIFY(t.all_closed_exactly_once());
+  }
 };
 
 QTEST_GUILESS_MAIN(tst_PoolStress)
