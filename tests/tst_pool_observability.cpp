@@ -31,10 +31,23 @@ import connpool;
 #include "support/gate.h"
 
 // ---- a counting operator new: proves "no allocation per cycle" ----------
-// Counts per thread, so a test counts only what its own calls allocate.
+// Counts per thread, so a test counts only what its own calls allocate. The
+// sanitizers' runtimes define operator new themselves: there the counts are
+// not taken (the tests check everything else).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CONNPOOL_TEST_SANITIZED 1
+#endif
+#endif
 namespace {
 thread_local std::uint64_t t_allocations = 0;
-}
+#ifdef CONNPOOL_TEST_SANITIZED
+constexpr bool counting_allocations = false;
+#else
+constexpr bool counting_allocations = true;
+#endif
+} // namespace
+#ifndef CONNPOOL_TEST_SANITIZED
 void* operator new(std::size_t n) {
   ++t_allocations;
   if (void* p = std::malloc(n ? n : 1)) return p;
@@ -42,6 +55,7 @@ void* operator new(std::size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 using namespace std::chrono_literals;
 using connpool::close_reason;
@@ -900,7 +914,7 @@ private slots:
     const std::uint64_t allocs = t_allocations - allocs_before;
     const int reads = clock_reads.load() - reads_before;
     const auto after = p.stats();
-    QCOMPARE(allocs, 0u);
+    if (counting_allocations) QCOMPARE(allocs, 0u);
     QCOMPARE(reads, 0);
     QCOMPARE(after.wait.count, before.wait.count + 100);
     QCOMPARE(after.wait.buckets[0], before.wait.buckets[0] + 100);
@@ -926,7 +940,8 @@ private slots:
       }
       const std::uint64_t allocs = t_allocations - allocs_before;
       const auto after = p.stats();
-      QVERIFY2(allocs == 0, ("variant " + std::to_string(variant) + ": " + std::to_string(allocs)).c_str());
+      QVERIFY2(!counting_allocations || allocs == 0,
+               ("variant " + std::to_string(variant) + ": " + std::to_string(allocs)).c_str());
       QCOMPARE(after.hold.count, before.hold.count + 100);
       QCOMPARE(after.wait.count, before.wait.count + 100);
     }
