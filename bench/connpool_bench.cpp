@@ -3,6 +3,12 @@
 //
 //   connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S
 //                  --warmup=S --hold=NS [--no-latency]
+//                  [--hold-time] [--observer] [--leak-threshold-ms N]
+//
+// The last three turn on connpool's per-lease bookkeeping (issue 8):
+// config.track_hold_time, a no-op config.observer, config.leak_threshold.
+// Each takes the pool off its lock-free fast path; without them the run is
+// the default one.
 //
 // stdout, one line:
 //   peer=<pool> threads=T max=M ops=N seconds=S ops_per_sec=X p50_ns=A p99_ns=B
@@ -13,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -47,12 +54,15 @@ struct options {
   double warmup = 0.5;
   std::uint64_t hold_ns = 0;
   bool latency = true;
+  bool hold_time = false;              // config.track_hold_time
+  bool observer = false;               // a no-op config.observer
+  std::uint64_t leak_threshold_ms = 0; // config.leak_threshold; 0 = off
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "connpool-bench: %s\nusage: connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S "
-               "--warmup=S --hold=NS [--no-latency]\n",
+               "--warmup=S --hold=NS [--no-latency] [--hold-time] [--observer] [--leak-threshold-ms N]\n",
                why);
   std::exit(2);
 }
@@ -84,11 +94,22 @@ options parse(int argc, char** argv) {
       o.hold_ns = static_cast<std::uint64_t>(number(v));
     else if (a == "--no-latency")
       o.latency = false;
-    else
+    else if (a == "--hold-time")
+      o.hold_time = true;
+    else if (a == "--observer")
+      o.observer = true;
+    else if (auto v = value("--leak-threshold-ms="))
+      o.leak_threshold_ms = static_cast<std::uint64_t>(number(v));
+    else if (a == "--leak-threshold-ms" && i + 1 < argc) {
+      a = argv[++i];
+      o.leak_threshold_ms = static_cast<std::uint64_t>(number(argv[i]));
+    } else
       usage(("unknown argument " + std::string(a)).c_str());
   }
   if (o.pool != "connpool" && o.pool != "naive") usage("--pool must be connpool or naive");
   if (o.threads < 1 || o.max < 1 || o.seconds <= 0) usage("--threads, --max and --seconds must be positive");
+  if (o.pool == "naive" && (o.hold_time || o.observer || o.leak_threshold_ms))
+    usage("--hold-time, --observer and --leak-threshold-ms apply to --pool=connpool only");
   return o;
 }
 
@@ -181,6 +202,9 @@ int main(int argc, char** argv) {
   int next = 0;
   cfg.factory = [&next](const connpool::context&) { return ++next; };
   cfg.max_size = o.max;
+  cfg.track_hold_time = o.hold_time;
+  if (o.observer) cfg.observer = std::make_shared<connpool::observer>(); // every callback a no-op
+  cfg.leak_threshold = std::chrono::milliseconds(o.leak_threshold_ms);
   connpool::pool<int> p(cfg);
   {
     std::vector<connpool::lease<int>> warm;
