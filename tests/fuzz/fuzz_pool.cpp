@@ -2,7 +2,8 @@
 // tests/tst_pool_model.cpp (support/pool_model.h). The first 4 bytes pick the
 // pool's configuration, every following 6 bytes one operation (get with its
 // context and how a wait ends, put, discard, double put, foreign lease, clock
-// advance, maintain, fault, close, destruction). Any disagreement with the
+// advance, maintain, fault, close, destruction, set_max_size/set_max_idle/
+// set_min_idle/set_* durations, drain, warm_up). Any disagreement with the
 // model or broken invariant aborts with the step, the config and the ops.
 // Built with clang-19 -fsanitize=fuzzer,address (CONNPOOL_BUILD_FUZZ).
 #include <algorithm>
