@@ -59,6 +59,7 @@
 // is closed exactly once, by whoever owns its slot when it is retired,
 // outside any lock.
 module;
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -517,6 +518,7 @@ public:
     retire_all(excess, close_reason::resized);
     return errc{};
   }
+  std::size_t min_idle() const noexcept { return min_idle_.load(std::memory_order_relaxed); }
   errc set_min_idle(std::size_t n) {
     std::lock_guard lk(mu_);
     if (n > max_size_.load(std::memory_order_relaxed) || (track_idle_ && n > max_idle_.load()))
@@ -1035,8 +1037,9 @@ private:
   // Creates one idle connection in the caller's thread when fewer than
   // `target` are idle (or being created for that).
   fill_result fill_one(std::size_t target, const context& ctx, counter_shard& sh, std::exception_ptr& failure) {
-    if (target == 0) return fill_result::enough;
     std::unique_lock lk(mu_);
+    if (track_idle_) target = std::min(target, max_idle_.load(std::memory_order_relaxed)); // more would overflow
+    if (target == 0) return fill_result::enough;
     if (closed_.load(std::memory_order_relaxed)) return fill_result::no_room;
     if (count_idle() + filling_ >= target) return fill_result::enough;
     if (open_ >= max_size_.load(std::memory_order_relaxed)) return fill_result::no_room;
@@ -1122,6 +1125,7 @@ private:
     const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
     for (std::uint32_t i = 0; i < hw && done < n; ++i)
       if (try_claim(slots_[i], busy_slot)) {
+        slots_[i].retire_why.store(why, std::memory_order_relaxed);
         slots_[i].state.fetch_or(retire_flag, std::memory_order_relaxed); // ours now: skipped below
         idle.push_back(&slots_[i]);
         ++done;
@@ -1129,7 +1133,13 @@ private:
     for (std::uint32_t i = 0; i < hw && done < n; ++i) {
       slot<T>& s = slots_[i];
       const std::uint32_t st = s.state.load(std::memory_order_relaxed);
-      if ((st & kind_mask) == empty_slot || (st & kind_mask) == idle_slot || (st & retire_flag)) continue;
+      if ((st & kind_mask) == empty_slot || (st & kind_mask) == idle_slot) continue;
+      if (st & retire_flag) { // flagged before: a drain overrides a shrink (it always retires), not itself
+        if (why != close_reason::drained || s.retire_why.load(std::memory_order_relaxed) == why) continue;
+        s.retire_why.store(why, std::memory_order_relaxed);
+        ++done;
+        continue;
+      }
       s.retire_why.store(why, std::memory_order_relaxed);
       ++done;
       // Its owner settles under this lock — unless it was published idle

@@ -130,11 +130,11 @@ public:
   /// nothing needs it.
   [[nodiscard]] duration maintenance_interval() const { return core_->maintenance_interval(); }
 
-  /// Creates connections in the calling thread until `idle` (default
-  /// config.min_idle) are idle, max_size is reached, `ctx` ends or a dial
-  /// fails. Throws like get() (the factory's exception, circuit_open,
-  /// get_timeout/cancelled, pool_closed).
-  void warm_up(const context& ctx = context::background()) { warm_up(configuration().min_idle, ctx); }
+  /// Creates connections in the calling thread until `idle` (default: the
+  /// current min_idle) are idle, max_size or max_idle is reached, `ctx` ends
+  /// or a dial fails. Throws like get() (the factory's exception,
+  /// circuit_open, get_timeout/cancelled, pool_closed).
+  void warm_up(const context& ctx = context::background()) { warm_up(core_->min_idle(), ctx); }
   void warm_up(std::size_t idle, const context& ctx = context::background()) {
     std::exception_ptr failure;
     if (const errc e = core_->warm_up(idle, ctx, failure); e != errc{}) {

@@ -16,8 +16,8 @@
 // CONNPOOL_MODEL_STEPS (default 1,000,000) sets the total steps, spread over
 // seeds of 2,000 steps; CONNPOOL_MODEL_SEED (default 1) the first seed. A
 // failure prints the seed, the config and the shortest failing sequence the
-// shrinker found. CONNPOOL_MODEL_STRICT=1 holds the pool to its contract
-// where it has known bugs (the knownBug tests below show each).
+// shrinker found. The regression tests at the end replay the sequences of
+// the pool bugs this model found.
 #include <QTest>
 
 #include <chrono>
@@ -36,9 +36,8 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
 }
 
 std::optional<pool_model::runner::failure> run_once(std::uint32_t seed, const std::vector<pool_model::op>& ops,
-                                                    pool_model::totals* figures = nullptr,
-                                                    bool strict = pool_model::strict_from_env()) {
-  pool_model::runner r(seed, strict);
+                                                    pool_model::totals* figures = nullptr) {
+  pool_model::runner r(seed);
   auto f = r.run(ops);
   if (figures) *figures += r.figures();
   return f;
@@ -141,54 +140,38 @@ private slots:
     }
   }
 
-  // ---- known pool bugs: each fails under the contract (strict) and passes
-  // when the model follows the pool. QEXPECT_FAIL: once fixed, the XPASS fails
-  // the test; then drop the bug from pool_model.h's banner and this list.
+  // ---- regressions: pool bugs this model found (fixed) ---------------------
+  // Config seed 1: max_size=2, max_size_limit=3, min_idle=1.
 
-  // set_max_size shrinking / drain: mark_excess_locked's second pass meets the
-  // idle slots its first pass just claimed (BUSY, unflagged) and flags and
-  // counts them again. Config seed 1: max_size=2, max_size_limit=3, min_idle=1.
-  void knownBugShrinkCountsClaimedIdleAgainSoLeasedOnesAreNotFlagged() {
+  // A shrink counted the idle slots it claimed twice, so no leased one was
+  // flagged: three leases, slot 0 back idle, shrink 3 -> 1 must close the
+  // idle one now and a leased one on return.
+  void shrinkClosesIdleExcessAndFlagsEnoughLeasedOnes() {
     using pool_model::kind;
-    // three leases (slots 0..2), slot 0 back idle, shrink 3 -> 1: the idle
-    // one closes and one leased one must retire on return; the pool flags none
     const std::vector<pool_model::op> ops = {{kind::get},    {kind::get},    {kind::set_max_size, 0, 0, 0, 0},
                                              {kind::get},    {kind::put, 0}, {kind::set_max_size, 3, 0, 0, 1},
                                              {kind::put, 1}, {kind::put, 2}};
-    QVERIFY(!run_once(1, ops, nullptr, /*strict=*/false));
-    const auto f = run_once(1, ops, nullptr, /*strict=*/true);
-    QEXPECT_FAIL("",
-                 "pool bug: shrink counts the idle slots it claimed twice; put kept connection 2 (open 2 > "
-                 "max_size 1)",
-                 Continue);
-    if (f) qInfo("strict: step %zu: %s", f->step, f->what.c_str());
+    const auto f = run_once(1, ops);
     QVERIFY2(!f, f ? f->what.c_str() : "");
   }
-  void knownBugDrainCountsIdleTwice() {
+  // drain() returned 2 for one idle connection.
+  void drainCountsEachConnectionOnce() {
     using pool_model::kind;
     const std::vector<pool_model::op> ops = {{kind::get}, {kind::put, 0}, {kind::drain}};
-    QVERIFY(!run_once(1, ops, nullptr, false));
-    const auto f = run_once(1, ops, nullptr, true);
-    QEXPECT_FAIL("", "pool bug: drain() returns 2 for one idle connection", Continue);
-    if (f) qInfo("strict: step %zu: %s", f->step, f->what.c_str());
+    const auto f = run_once(1, ops);
     QVERIFY2(!f, f ? f->what.c_str() : "");
   }
-  // drain() skips a leased connection a shrink flagged: it is not counted and,
-  // once the pool is no longer over max_size, it survives the drain.
-  void knownBugDrainSkipsAConnectionFlaggedByAShrink() {
+  // drain() skipped a leased connection a shrink had flagged.
+  void drainRetiresAConnectionAShrinkFlagged() {
     using pool_model::kind;
     const std::vector<pool_model::op> ops = {{kind::get},   {kind::get},    {kind::set_max_size, 3, 0, 0, 0},
                                              {kind::drain}, {kind::put, 1}, {kind::put, 0}};
-    QVERIFY(!run_once(1, ops, nullptr, false));
-    const auto f = run_once(1, ops, nullptr, true);
-    QEXPECT_FAIL("", "pool bug: drain() returns 1 with two leases out (one flagged by the shrink)", Continue);
-    if (f) qInfo("strict: step %zu: %s", f->step, f->what.c_str());
+    const auto f = run_once(1, ops);
     QVERIFY2(!f, f ? f->what.c_str() : "");
   }
-  // warm_up(n) with config.max_idle set and n > max_idle: fill_one creates a
-  // connection, publish closes it as idle_overflow, fill_one reports
-  // `created`, warm_up loops until its context ends.
-  void knownBugWarmUpPastMaxIdleNeverReturns() {
+  // warm_up(n) with config.max_idle set and n > max_idle created and closed
+  // connections (idle_overflow) until its context ended; it stops at max_idle.
+  void warmUpPastMaxIdleStopsAtMaxIdle() {
     connpool::manual_clock clock;
     connpool::config<int> cfg;
     int made = 0;
@@ -199,13 +182,12 @@ private slots:
     cfg.background_maintenance = false;
     connpool::pool<int> p(cfg);
     std::error_code ec;
-    p.warm_up(2, connpool::context::with_timeout(std::chrono::milliseconds(200)), ec);
+    p.warm_up(2, connpool::context::with_timeout(std::chrono::seconds(10)), ec);
     const auto m = p.stats();
-    qInfo("warm_up(2) with max_idle=1: %s after %llu connections created, %llu closed as idle_overflow",
-          ec ? ec.message().c_str() : "success", static_cast<unsigned long long>(m.created),
-          static_cast<unsigned long long>(m.closed_for(connpool::close_reason::idle_overflow)));
-    QEXPECT_FAIL("", "pool bug: warm_up(n > max_idle) loops until its context ends", Continue);
-    QVERIFY(!ec && m.created <= 2);
+    QVERIFY2(!ec, ec.message().c_str());
+    QCOMPARE(m.created, 1u);
+    QCOMPARE(m.closed, 0u);
+    QCOMPARE(p.idle_count(), std::size_t(1));
   }
 
   void sameSeedReplaysTheSameSequenceWithTheSameOutcome() {

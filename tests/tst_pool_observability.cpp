@@ -384,10 +384,7 @@ private slots:
     Pool p(t.config(4));
     auto a = p.get(), b = p.get(), c = p.get();
     p.put(a);
-    // POOL BUG (reported to the lead): mark_excess_locked() claims the idle
-    // connection (BUSY), then its second loop counts that same slot again as
-    // a leased one to flag, so drain() returns 4 for 3 connections.
-    QEXPECT_FAIL("", "pool bug: drain() counts an idle connection twice (mark_excess_locked)", Continue);
+    // Regression: drain() counted the idle connection it claimed twice (4).
     QCOMPARE(p.drain(), std::size_t(3));
     VERIFY_BOOKS(p.stats(), {close_reason::drained, 1});
     QCOMPARE(t.times_closed(1), 1);
@@ -416,13 +413,10 @@ private slots:
     p.set_max_size(1); // 3 open, 1 allowed: idle 1 now, one lease when it returns
     VERIFY_BOOKS(p.stats(), {close_reason::resized, 1});
     QCOMPARE(t.times_closed(1), 1);
-    // POOL BUG (reported to the lead): mark_excess_locked(2) claims the idle
-    // connection, then counts that BUSY slot again in its second loop, so it
-    // stops before flagging b: b and c both go back idle and the pool stays
-    // at 2 open with max_size 1.
+    // Regression: the shrink counted the idle connection it claimed twice and
+    // flagged no lease, so the pool stayed at 2 open with max_size 1.
     QCOMPARE(p.stats().open, std::size_t(2)); // b and c: over the new limit by one, which b's return must fix
     p.put(b);                                 // marked
-    QEXPECT_FAIL("", "pool bug: set_max_size shrink leaves a lease unmarked (mark_excess_locked)", Abort);
     QCOMPARE(t.times_closed(2), 1);
     VERIFY_BOOKS(p.stats(), {close_reason::resized, 2});
     p.put(c); // within the new limit: kept
@@ -817,11 +811,8 @@ private slots:
     obs->p = &p;
     p.discard(p.get());
     QCOMPARE(obs->seen.size(), std::size_t(1));
-    // POOL BUG (reported to the lead): retire() bumps closed_by[why] and
-    // calls on_closed before it bumps `closed` (under the lock), so a
-    // snapshot taken meanwhile (here, or by any other thread) has
-    // sum(closed_by) == closed + 1.
-    QEXPECT_FAIL("", "pool bug: closed_by is bumped before closed (retire)", Abort);
+    // Regression: closed_by[why] was bumped (and on_closed called) before
+    // `closed`, so a snapshot taken meanwhile had sum(closed_by) == closed + 1.
     QCOMPARE(obs->seen[0].first, obs->seen[0].second);
     QCOMPARE(obs->seen[0].second, 1u);
   }
@@ -841,11 +832,8 @@ private slots:
     QCOMPARE(obs->seen.size(), std::size_t(1));
     const auto& m = obs->seen[0];
     // metrics::closed documents created - closed == open - creating.
-    // POOL BUG (reported to the lead): dial() bumps `created` and calls
-    // on_created while the dial is still counted in `creating` (dialing_ is
-    // decremented later, under the lock), so the snapshot reads
-    // created - closed = 1 but open - creating = 0.
-    QEXPECT_FAIL("", "pool bug: created is bumped before creating is decremented (dial)", Abort);
+    // Regression: `created` was bumped (and on_created called) while the dial
+    // still counted in `creating`: created - closed = 1, open - creating = 0.
     QCOMPARE(static_cast<std::int64_t>(m.created - m.closed), static_cast<std::int64_t>(m.open - m.creating));
   }
   void throwingObserverLeavesThePoolConsistentAndEveryThrowIsCounted() {

@@ -59,15 +59,11 @@
 // under it may be preempted past it; the pool then rightly counts a late
 // ping as failed, and the model accepts that for such a ping only.
 //
-// Known pool bugs (see docs/reliability.md): by default the model follows
-// the pool where it departs from its documented contract, so the default run
-// passes; CONNPOOL_MODEL_STRICT=1 holds the pool to the contract instead:
-//  - drain() skips a leased connection already flagged by a shrink: it is
-//    neither counted nor retired (it stays if the pool is no longer over
-//    max_size when it comes back);
-//  - warm_up(n) with config.max_idle set and n > max_idle never returns (it
-//    creates and closes connections as idle_overflow until its context ends):
-//    the runner only asks warm_up for n <= max_idle, in both modes.
+// Pool bugs this model found (each now a regression test in
+// tst_pool_model.cpp, see docs/reliability.md): a shrink counted the idle
+// connections it claimed twice, so too few leased ones were flagged; drain()
+// skipped a connection a shrink had flagged; warm_up(n > max_idle) never
+// returned.
 //
 // Single-threaded and deterministic: the pool's clock is a manual_clock,
 // maintenance is driven by maintain(), and a get that must wait is only issued
@@ -112,12 +108,6 @@ struct conn {
 struct factory_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-/// CONNPOOL_MODEL_STRICT=1: hold the pool to its contract where it has known bugs.
-inline bool strict_from_env() {
-  const char* v = std::getenv("CONNPOOL_MODEL_STRICT");
-  return v && *v && *v != '0';
-}
 
 // ---- operations -------------------------------------------------------------
 
@@ -425,9 +415,7 @@ public:
     std::string what;
   };
 
-  /// `strict`: hold the pool to its contract where it has known bugs (see the banner).
-  explicit runner(std::uint32_t config_seed, bool strict = strict_from_env())
-      : first_seed_(config_seed), strict_(strict) {}
+  explicit runner(std::uint32_t config_seed) : first_seed_(config_seed) {}
   runner(const runner&) = delete;
   runner& operator=(const runner&) = delete;
 
@@ -1046,30 +1034,16 @@ private:
       idle.push_back(m_take_idle(c.id));
       ++done;
     }
-    // Then the others, lowest slot first. The pool's second pass also meets
-    // the idle ones it just claimed (BUSY now, not flagged) and counts them
-    // again (a known bug: fewer leased connections are flagged than the
-    // excess, drain reports more than it retired); strict skips them.
-    struct entry {
-      std::uint32_t slot;
-      mconn* c; // null: claimed just now
-    };
-    std::vector<entry> order;
+    // Then the leased ones, lowest slot first.
+    std::vector<mconn*> order;
     for (mconn& c : m_.active)
-      order.push_back({c.slot, &c});
-    if (!strict_)
-      for (const mconn& c : idle)
-        order.push_back({c.slot, nullptr});
-    std::sort(order.begin(), order.end(), [](const entry& x, const entry& y) { return x.slot < y.slot; });
-    for (const entry& e : order) {
+      order.push_back(&c);
+    std::sort(order.begin(), order.end(), [](const mconn* x, const mconn* y) { return x->slot < y->slot; });
+    for (mconn* e : order) {
       if (done >= n) break;
-      if (!e.c) {
-        ++done;
-        continue;
-      }
-      mconn& c = *e.c;
-      // the contract (strict): drain retires every connection, a shrink's flag included
-      const bool reflag = strict_ && why == close_reason::drained && c.flag == reason(close_reason::resized);
+      mconn& c = *e;
+      // a drain retires every connection, one a shrink flagged included
+      const bool reflag = why == close_reason::drained && c.flag == reason(close_reason::resized);
       if (c.flag != no_flag && !reflag) continue;
       c.flag = static_cast<int>(reason(why));
       ++done;
@@ -1969,7 +1943,6 @@ private:
   }
 
   const std::uint32_t first_seed_;
-  const bool strict_; // hold the pool to its contract where it has known bugs (CONNPOOL_MODEL_STRICT)
   connpool::manual_clock clock_;
   std::stop_source hang_;
   helper* helper_ = nullptr;
