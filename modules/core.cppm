@@ -177,8 +177,6 @@ public:
   ~core() {
     for (counter_shard* s = shards_; s;)
       delete std::exchange(s, s->next);
-    for (counter_shard* s = spare_shards_; s;)
-      delete std::exchange(s, s->next);
   }
   core(const core&) = delete;
   core& operator=(const core&) = delete;
@@ -190,26 +188,16 @@ public:
 
   /// The fast path of get, inlined into the caller: this thread's hint slot
   /// is idle and nothing needs checking (no time limits, no ping, no
-  /// waiters, not closed, no per-lease bookkeeping). Null when it does not
-  /// apply: call acquire().
-  [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
-    return ctx.ended() == errc{} ? try_acquire_fast() : nullptr;
+  /// waiters, not closed). Per-lease bookkeeping (hold time, observer, leak
+  /// detection) takes an out-of-line variant of it, still lock-free. Null
+  /// when it does not apply: call acquire().
+  [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx, const std::source_location& where) noexcept {
+    return ctx.ended() == errc{} ? try_acquire_fast(where) : nullptr;
   }
-  [[gnu::always_inline]] slot<T>* try_acquire_fast() noexcept {
-    if (thread_entry* te = thread_cache::find(id_); te && plain_get_.load(std::memory_order_relaxed)) {
-      slot<T>& s = slots_[te->hint];
-      std::uint32_t expected = idle_slot;
-      // The hint is always a valid index; an unused slot is EMPTY, not IDLE;
-      // a flag (waiters, closed) makes the exact CAS fail.
-      if (s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire,
-                                          std::memory_order_relaxed)) {
-        lease_out();
-        bump(s.uses);
-        bump(te->shard->gets);
-        bump(te->shard->hits);
-        return &s;
-      }
-    }
+  [[gnu::always_inline]] slot<T>* try_acquire_fast(const std::source_location& where) noexcept {
+    (void)where; // used by the hooked variant, in acquire()
+    if (thread_entry* te = thread_cache::find(id_); te && fast_get_.load(std::memory_order_relaxed) == fast_plain)
+      return claim_hint(*te);
     return nullptr;
   }
 
@@ -219,6 +207,8 @@ public:
   [[gnu::noinline]] slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure,
                                      const std::source_location& where) {
     thread_entry& te = me();
+    if (fast_get_.load(std::memory_order_relaxed) == fast_hooked && ctx.ended() == errc{})
+      if (slot<T>* s = acquire_hooked(te, where)) return s; // lock-free, with per-lease hooks
     counter_shard& sh = *te.shard;
     bump(sh.gets);
     bump(sh.slow_gets);
@@ -240,18 +230,8 @@ public:
   /// put() and a lease's destructor: `pool_closed` when the pool was closed
   /// (the connection is closed then). May delete an orphaned core.
   [[gnu::always_inline]] errc give_back(slot<T>& s) {
-    // The fast path, inline: nothing to stamp or check; publish it idle.
-    if (thread_entry* te = thread_cache::find(id_); te && plain_put_.load(std::memory_order_relaxed)) {
-      bump(te->shard->puts);
-      active_.fetch_sub(1, std::memory_order_relaxed);
-      const std::uint32_t index = s.index; // read before publishing: the core may be gone after
-      std::uint32_t expected = leased_slot;
-      if (s.state.compare_exchange_strong(expected, idle_slot, std::memory_order_release, std::memory_order_relaxed)) {
-        te->hint = index; // thread-local
-        return errc{};
-      }
-      return settle(s, *te->shard, te);
-    }
+    if (thread_entry* te = thread_cache::find(id_); te && fast_put_.load(std::memory_order_relaxed) == fast_plain)
+      return publish_fast(s, *te); // inline: nothing to stamp or check
     return put_slot(s);
   }
 
@@ -266,8 +246,46 @@ public:
   }
 
 private:
+  enum : std::uint8_t { fast_none, fast_plain, fast_hooked };
+
+  // Lock-free: CAS this thread's hint slot IDLE -> LEASED. The hint is
+  // always a valid index; an unused slot is EMPTY, not IDLE; a flag
+  // (waiters, closed, retire) makes the exact CAS fail.
+  [[gnu::always_inline]] slot<T>* claim_hint(thread_entry& te) noexcept {
+    slot<T>& s = slots_[te.hint];
+    std::uint32_t expected = idle_slot;
+    if (!s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire, std::memory_order_relaxed))
+      return nullptr;
+    lease_out();
+    bump(s.uses);
+    bump(te.shard->gets);
+    bump(te.shard->hits);
+    return &s;
+  }
+  slot<T>* acquire_hooked(thread_entry& te, const std::source_location& where) {
+    slot<T>* s = claim_hint(te);
+    if (s) lease_hooks(*s, *te.shard, steady_ns(), duration::zero(), where);
+    return s;
+  }
+  // Lock-free: publish LEASED -> IDLE, or settle under the lock when a flag
+  // is up.
+  [[gnu::always_inline]] errc publish_fast(slot<T>& s, thread_entry& te) {
+    bump(te.shard->puts);
+    active_.fetch_sub(1, std::memory_order_relaxed);
+    const std::uint32_t index = s.index; // read before publishing: the core may be gone after
+    std::uint32_t expected = leased_slot;
+    if (s.state.compare_exchange_strong(expected, idle_slot, std::memory_order_release, std::memory_order_relaxed)) {
+      te.hint = index; // thread-local
+      return errc{};
+    }
+    return settle(s, *te.shard, &te);
+  }
   [[gnu::noinline]] errc put_slot(slot<T>& s) {
     thread_entry& te = me();
+    if (fast_put_.load(std::memory_order_relaxed) == fast_hooked) { // lock-free, with per-lease hooks
+      returning(s, *te.shard);                                      // while we still own it
+      return publish_fast(s, te);
+    }
     counter_shard& sh = *te.shard;
     bump(sh.puts);
     returning(s, sh);
@@ -351,7 +369,7 @@ public:
     counter_shard& sh = *me().shard;
     shut_down(sh);
     std::unique_lock lk(mu_);
-    if (wait_for_context(drained_cv_, lk, ctx, [this] { return open_ == 0; })) return errc{};
+    if (wait_for_context(drained_cv_, lk, ctx, [this] { return open_ == 0 && holds_ == 0; })) return errc{};
     bump(sh.close_timeouts);
     return errc::close_timeout;
   }
@@ -571,8 +589,6 @@ public:
       s->add_to(m);
       slow += s->slow_gets.load(std::memory_order_relaxed);
     }
-    for (const counter_shard* s = spare_shards_; s; s = s->next)
-      s->add_to(m);
     // Gets served by the lock-free fast path waited no time at all.
     const std::uint64_t fast = m.gets > slow ? m.gets - slow : 0;
     m.wait.buckets[0] += fast;
@@ -669,17 +685,21 @@ private:
   // Background dial threads are short-lived: each borrows a shard from a
   // spare list for its lifetime (one writer at a time; handed over under
   // the lock) instead of leaving one per thread id behind. Caller holds the lock.
+  // They are on the shards_ list too (owner: no thread), so stats() counts
+  // them while lent.
   counter_shard* borrow_shard_locked() {
-    if (counter_shard* s = spare_shards_) {
-      spare_shards_ = s->next;
+    if (!spare_shards_.empty()) {
+      counter_shard* s = spare_shards_.back();
+      spare_shards_.pop_back();
       return s;
     }
-    return new counter_shard; // joins the spare list when returned
+    spare_shards_.reserve(++lent_shards_); // so returning one never allocates
+    auto* s = new counter_shard;
+    s->next = shards_;
+    shards_ = s;
+    return s;
   }
-  void return_shard_locked(counter_shard* s) noexcept {
-    s->next = spare_shards_;
-    spare_shards_ = s;
-  }
+  void return_shard_locked(counter_shard* s) noexcept { spare_shards_.push_back(s); }
 
   // Which paths may skip the per-slot checks; recomputed when a setting
   // changes. A thread that read the old value a moment earlier finishes
@@ -689,8 +709,9 @@ private:
     const bool limits = max_idle_time_.load() > 0 || max_age_.load() > 0;
     const bool fifo = cfg_.order == idle_order::fifo;
     stamps_.store(limits, std::memory_order_relaxed);
-    plain_put_.store(!limits && !track_idle_ && !per_lease_ && !fifo, std::memory_order_relaxed);
-    plain_get_.store(!limits && !track_idle_ && !per_lease_ && !fifo && !cfg_.ping, std::memory_order_relaxed);
+    const std::uint8_t simple = per_lease_ ? fast_hooked : fast_plain;
+    fast_put_.store(!limits && !track_idle_ && !fifo ? simple : fast_none, std::memory_order_relaxed);
+    fast_get_.store(!limits && !track_idle_ && !fifo && !cfg_.ping ? simple : fast_none, std::memory_order_relaxed);
   }
   duration max_idle_time() const noexcept { return duration(max_idle_time_.load(std::memory_order_relaxed)); }
   duration max_age() const noexcept { return duration(max_age_.load(std::memory_order_relaxed)); }
@@ -940,38 +961,32 @@ private:
     bump(sh.created);
     --dialing_;
     dial_cv_.notify_all();
-    if (breaker_.on_success()) {
-      pending_circuit_closed_ = true;
-    }
+    if (breaker_.on_success() && cfg_.observer) breaker_events_.push_back({false, nullptr, {}});
     serve_waiters_locked();
   }
   void dial_failed_locked(slot<T>& s, std::exception_ptr failure, counter_shard&) {
     --dialing_;
     dial_cv_.notify_all();
     last_failure_ = failure;
-    if (breaker_.on_failure(now(), uniform01())) {
+    if (const time_point t = now(); breaker_.on_failure(t, uniform01())) {
       ++circuit_opens_;
-      pending_circuit_open_ = true;
+      if (cfg_.observer) breaker_events_.push_back({true, failure, breaker_.retry_at - t});
     }
     empty_locked(s);
     free_.push_back(s.index);
     free_capacity_locked();
   }
-  // Unlocked: tell the observer what the breaker did since last asked.
+  // Unlocked: tell the observer what the breaker did, in order, since the
+  // last report (every thread that changes it reports afterwards).
   void report_breaker(counter_shard& sh) {
     if (!cfg_.observer) return;
-    bool opened = false, closed_again = false;
-    std::exception_ptr why;
-    duration retry_in{};
+    std::vector<breaker_event> events;
     {
       std::lock_guard lk(mu_);
-      opened = std::exchange(pending_circuit_open_, false);
-      closed_again = std::exchange(pending_circuit_closed_, false);
-      why = last_failure_;
-      retry_in = breaker_.retry_at - now();
+      events.swap(breaker_events_);
     }
-    if (opened) notify(sh, [&](observer& o) { o.on_circuit_open(why, retry_in); });
-    if (closed_again) notify(sh, [&](observer& o) { o.on_circuit_closed(); });
+    for (const breaker_event& e : events)
+      notify(sh, [&](observer& o) { e.opened ? o.on_circuit_open(e.why, e.retry_in) : o.on_circuit_closed(); });
   }
 
   bool dial_slot_free_locked() const noexcept { return cfg_.max_connecting == 0 || dialing_ < cfg_.max_connecting; }
@@ -1018,6 +1033,7 @@ private:
     lk.lock();
     return_shard_locked(&sh);
     --holds_;
+    notify_if_drained_locked();
     const bool last = orphaned_ && open_ == 0 && holds_ == 0;
     lk.unlock();
     if (last) delete this; // touch nothing after: the pool may be gone
@@ -1104,6 +1120,7 @@ private:
       notify(sh, [&](observer& o) { o.on_closed(id, why); });
       lk.lock();
       --holds_;
+      notify_if_drained_locked();
     }
     if (orphaned_ && open_ == 0 && holds_ == 0) {
       lk.unlock();
@@ -1216,6 +1233,10 @@ private:
     w->failure = std::move(failure);
     w->cv.notify_one();
   }
+  // close() waits for no connection and no thread using the core.
+  void notify_if_drained_locked() {
+    if (closed_.load(std::memory_order_relaxed) && open_ == 0 && holds_ == 0) drained_cv_.notify_all();
+  }
   // A granted waiter gives its capacity (and dial) back.
   void drop_grant_locked() {
     --dialing_;
@@ -1286,15 +1307,18 @@ private:
     bump(s.uses);
     const std::int64_t t = steady_ns();
     sh.wait.record(std::chrono::nanoseconds(t - t0));
-    if (!per_lease_) return;
+    if (per_lease_) lease_hooks(s, sh, t, std::chrono::nanoseconds(t - t0), where);
+  }
+  // Unlocked, slot just leased by this thread: stamps for hold time and leak
+  // detection, and the observer's on_acquired.
+  void lease_hooks(slot<T>& s, counter_shard& sh, std::int64_t t, duration waited, const std::source_location& where) {
     s.leased_ns.store(t, std::memory_order_relaxed);
     if (cfg_.leak_threshold > duration::zero()) {
       s.leased_at.store(now().time_since_epoch().count(), std::memory_order_relaxed);
       s.where.store(where, std::memory_order_relaxed);
       s.lease_no.store(s.lease_no.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
-    notify(sh,
-           [&](observer& o) { o.on_acquired(s.id.load(std::memory_order_relaxed), std::chrono::nanoseconds(t - t0)); });
+    notify(sh, [&](observer& o) { o.on_acquired(s.id.load(std::memory_order_relaxed), waited); });
   }
   // Unlocked, slot still owned by the returning thread.
   void returning(slot<T>& s, counter_shard& sh) {
@@ -1422,8 +1446,8 @@ private:
   std::atomic<std::uint32_t> high_water_{0}; // slots [0, high_water_) have been used; grows under mu_
   std::atomic<std::size_t> waiting_{0};      // length of the waiter list; written under mu_
   std::atomic<bool> closed_{false};          // written under mu_
-  std::atomic<bool> plain_get_{false};       // a claimed idle slot needs no check; written under mu_
-  std::atomic<bool> plain_put_{false};       // a returned slot needs no stamp or check; written under mu_
+  std::atomic<std::uint8_t> fast_get_{0};    // fast_*: a claimed idle slot needs no check; written under mu_
+  std::atomic<std::uint8_t> fast_put_{0};    // fast_*: a returned slot needs no stamp or check; written under mu_
   std::atomic<bool> stamps_{false};          // max_idle_time or max_age set: puts and gets read the clock
   std::atomic<std::uint64_t> max_active_{0}; // peak of leases out; written when a new peak is reached
   // Settings that set_* may change (written under mu_, read anywhere).
@@ -1457,10 +1481,15 @@ private:
   retirement_budget budget_;               // guarded by mu_
   std::exception_ptr last_failure_;        // guarded by mu_; the last factory failure
   std::uint64_t circuit_opens_ = 0;        // guarded by mu_
-  bool pending_circuit_open_ = false;      // guarded by mu_; not yet told to the observer
-  bool pending_circuit_closed_ = false;    // guarded by mu_
-  counter_shard* shards_ = nullptr;        // guarded by mu_; one per thread that used the pool
-  counter_shard* spare_shards_ = nullptr;  // guarded by mu_; lent to background dials
+  struct breaker_event {
+    bool opened;
+    std::exception_ptr why;
+    duration retry_in;
+  };
+  std::vector<breaker_event> breaker_events_; // guarded by mu_; not yet told to the observer
+  counter_shard* shards_ = nullptr;           // guarded by mu_; one per thread that used the pool
+  std::vector<counter_shard*> spare_shards_;  // guarded by mu_; shards of background dials, free to lend
+  std::size_t lent_shards_ = 0;               // guarded by mu_; how many such shards exist
 };
 
 } // namespace connpool::detail

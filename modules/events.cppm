@@ -6,7 +6,8 @@
 // path only runs when no per-lease bookkeeping is wanted). When set, every
 // callback runs in the thread that caused the event, outside any pool lock;
 // a callback that throws is counted (metrics::observer_errors) and ignored.
-// A callback that blocks blocks that thread only.
+// A callback that blocks blocks that thread only. A callback may read
+// stats() but must not call close(): close() waits for callbacks in flight.
 module;
 #include <cstddef>
 #include <cstdint>
