@@ -269,8 +269,7 @@ ApplicationWindow {
                         ActionButton {
                             objectName: "resetButton"
                             Layout.fillWidth: true
-                            Layout.columnSpan: 2
-                            text: "Reset all server connections (RST)"
+                            text: "Reset all (RST)"
                             tint: Theme.warning
                             enabled: window.server !== null && window.server.running
                             onClicked: { window.server.resetConnections(); dashboard.log("warning", "server reset every connection") }
@@ -278,8 +277,7 @@ ApplicationWindow {
                         ActionButton {
                             objectName: "drainButton"
                             Layout.fillWidth: true
-                            Layout.columnSpan: 2
-                            text: "Drain the pool (retire every connection)"
+                            text: "Drain pool"
                             tint: Theme.accent
                             enabled: true
                             onClicked: dashboard.drain()
@@ -362,76 +360,6 @@ ApplicationWindow {
                 }
 
                 Card {
-                    title: "Resilience and latency"
-                    subtitle: "pool histograms (µs → ms) and closes by reason"
-                    Layout.fillWidth: true
-                    readonly property var st: window.pool.publishedStats
-                    RowLayout {
-                        Layout.fillWidth: true
-                        spacing: 12
-                        Rectangle {
-                            objectName: "breakerTile"
-                            readonly property bool open: window.pool.circuitOpen
-                            Layout.preferredWidth: 170
-                            implicitHeight: 74
-                            radius: 6
-                            color: open ? Qt.rgba(1, 0.36, 0.48, 0.25) : "#1f2630"
-                            border.color: open ? Theme.error : Theme.cardBorder
-                            Column {
-                                anchors { left: parent.left; leftMargin: 10; verticalCenter: parent.verticalCenter }
-                                spacing: 2
-                                Text { text: parent.parent.open ? "BREAKER OPEN" : "breaker closed"; font.pixelSize: 16; font.bold: true
-                                       color: parent.parent.open ? Theme.error : Theme.idle }
-                                Text { text: window.pool.publishedStats.circuitOpens + " opens · " + window.pool.publishedStats.circuitRejects + " rejects"
-                                       color: Theme.dim; font.pixelSize: 11 }
-                                Text { text: window.pool.publishedStats.leaksSuspected + " leaks suspected"; color: Theme.dim; font.pixelSize: 11 }
-                            }
-                        }
-                        GridLayout {
-                            columns: 4
-                            rowSpacing: 2
-                            columnSpacing: 14
-                            function ms(us) { return (us / 1000).toFixed(us < 10000 ? 2 : 1) }
-                            Text { text: ""; font.pixelSize: 12 }
-                            Text { text: "p50"; color: Theme.p50; font.pixelSize: 12; font.bold: true }
-                            Text { text: "p99"; color: Theme.p99; font.pixelSize: 12; font.bold: true }
-                            Text { text: "max"; color: Theme.dim; font.pixelSize: 12; font.bold: true }
-                            Text { text: "wait (acquire)"; color: Theme.dim; font.pixelSize: 12 }
-                            Text { objectName: "waitP50"; text: parent.ms(window.pool.publishedStats.waitP50Usecs) + " ms"; color: Theme.text; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.waitP99Usecs) + " ms"; color: Theme.text; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.waitMaxUsecs) + " ms"; color: Theme.dim; font.pixelSize: 12 }
-                            Text { text: "create (connect)"; color: Theme.dim; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.createP50Usecs) + " ms"; color: Theme.text; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.createP99Usecs) + " ms"; color: Theme.text; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.createMaxUsecs) + " ms"; color: Theme.dim; font.pixelSize: 12 }
-                            Text { text: "hold (lease)"; color: Theme.dim; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.holdP50Usecs) + " ms"; color: Theme.text; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.holdP99Usecs) + " ms"; color: Theme.text; font.pixelSize: 12 }
-                            Text { text: parent.ms(window.pool.publishedStats.holdMaxUsecs) + " ms"; color: Theme.dim; font.pixelSize: 12 }
-                        }
-                        Item { Layout.fillWidth: true }
-                        GridLayout {
-                            objectName: "closesByReason"
-                            columns: 4
-                            rowSpacing: 2
-                            columnSpacing: 12
-                            Repeater {
-                                model: [ { key: "closedIdleTime", label: "idle time" }, { key: "closedMaxAge", label: "max age" },
-                                         { key: "closedPingFailed", label: "ping failed", alarm: true }, { key: "closedDiscarded", label: "discarded" },
-                                         { key: "closedIdleOverflow", label: "idle overflow" }, { key: "closedPoolClosed", label: "pool closed" },
-                                         { key: "closedDrained", label: "drained" }, { key: "closedResized", label: "resized" } ]
-                                Column {
-                                    readonly property real value: window.pool.publishedStats[modelData.key]
-                                    Text { text: parent.value.toLocaleString(Qt.locale("C"), "f", 0); font.pixelSize: 15; font.bold: true
-                                           color: modelData.alarm && parent.value > 0 ? Theme.error : Theme.text }
-                                    Text { text: "closed: " + modelData.label; color: Theme.dim; font.pixelSize: 11 }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                Card {
                     title: "Connections"
                     Layout.fillWidth: true
                     Layout.fillHeight: true
@@ -495,9 +423,9 @@ ApplicationWindow {
               spacing: 12
               Card {
                 title: "Connection list"
-                subtitle: connectionModel.count + " open · id, state, age, uses"
+                subtitle: connectionModel.count + " open"
                 Layout.fillWidth: true
-                Layout.preferredHeight: 330
+                Layout.preferredHeight: 250
                 ConnectionModel { id: connectionModel; pool: window.pool }
                 ListView {
                     objectName: "connectionList"
@@ -524,6 +452,78 @@ ApplicationWindow {
                             Text { width: 70; text: "age " + (model.ageMsecs / 1000).toFixed(1) + " s"; color: Theme.dim; font.pixelSize: 12 }
                             Text { width: 70; text: model.uses + " uses"; color: Theme.dim; font.pixelSize: 12 }
                             Text { text: model.lastError.length > 0 ? "⚠ " + model.lastError : ""; color: Theme.warning; font.pixelSize: 11; elide: Text.ElideRight; width: 40 }
+                        }
+                    }
+                }
+              }
+              Card {
+                title: "Resilience and latency"
+                subtitle: "pool histograms"
+                Layout.fillWidth: true
+                RowLayout {
+                    Layout.fillWidth: true
+                    spacing: 10
+                    Rectangle {
+                        id: breakerTile
+                        objectName: "breakerTile"
+                        readonly property bool open: window.pool.circuitOpen
+                        Layout.preferredWidth: 112
+                        implicitHeight: 66
+                        radius: 6
+                        color: open ? Qt.rgba(1, 0.36, 0.48, 0.25) : "#1f2630"
+                        border.color: open ? Theme.error : Theme.cardBorder
+                        Column {
+                            anchors { left: parent.left; leftMargin: 8; verticalCenter: parent.verticalCenter }
+                            spacing: 1
+                            Text { text: breakerTile.open ? "BREAKER OPEN" : "breaker closed"; font.pixelSize: 13; font.bold: true
+                                   color: breakerTile.open ? Theme.error : Theme.idle }
+                            Text { text: window.pool.publishedStats.circuitOpens + " opens"; color: Theme.dim; font.pixelSize: 11 }
+                            Text { text: window.pool.publishedStats.circuitRejects + " rejects"; color: Theme.dim; font.pixelSize: 11 }
+                            Text { text: window.pool.publishedStats.leaksSuspected + " leaks"; color: Theme.dim; font.pixelSize: 11 }
+                        }
+                    }
+                    GridLayout {
+                        id: latencyGrid
+                        Layout.fillWidth: true
+                        columns: 4
+                        rowSpacing: 2
+                        columnSpacing: 8
+                        function ms(us) { return (us / 1000).toFixed(us < 10000 ? 2 : 1) }
+                        Text { text: "ms"; color: Theme.dim; font.pixelSize: 11 }
+                        Text { text: "p50"; color: Theme.p50; font.pixelSize: 12; font.bold: true }
+                        Text { text: "p99"; color: Theme.p99; font.pixelSize: 12; font.bold: true }
+                        Text { text: "max"; color: Theme.dim; font.pixelSize: 12; font.bold: true }
+                        Text { text: "wait"; color: Theme.dim; font.pixelSize: 12 }
+                        Text { objectName: "waitP50"; text: latencyGrid.ms(window.pool.publishedStats.waitP50Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.waitP99Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.waitMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: "create"; color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.createP50Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.createP99Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.createMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: "hold"; color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.holdP50Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.holdP99Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.holdMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+                    }
+                }
+                GridLayout {
+                    objectName: "closesByReason"
+                    Layout.fillWidth: true
+                    columns: 4
+                    rowSpacing: 4
+                    columnSpacing: 6
+                    Repeater {
+                        model: [ { key: "closedIdleTime", label: "idle time" }, { key: "closedMaxAge", label: "max age" },
+                                 { key: "closedPingFailed", label: "ping failed", alarm: true }, { key: "closedDiscarded", label: "discarded" },
+                                 { key: "closedIdleOverflow", label: "idle overflow" }, { key: "closedPoolClosed", label: "pool closed" },
+                                 { key: "closedDrained", label: "drained" }, { key: "closedResized", label: "resized" } ]
+                        Column {
+                            Layout.fillWidth: true
+                            readonly property real value: window.pool.publishedStats[modelData.key]
+                            Text { text: parent.value.toLocaleString(Qt.locale("C"), "f", 0); font.pixelSize: 14; font.bold: true
+                                   color: modelData.alarm && parent.value > 0 ? Theme.error : Theme.text }
+                            Text { text: modelData.label; color: Theme.dim; font.pixelSize: 11 }
                         }
                     }
                 }
