@@ -566,8 +566,18 @@ std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
 void SocketPoolPrivate::kickMaintenance() {
   std::lock_guard lk(mutex);
   // Under the lock: the thread clears the pointer (under it) before the timer goes.
+  // The slot takes the lock first, so ThreadSanitizer sees the post happen
+  // before it (Qt's event-queue lock is invisible to it).
   if (maintenanceTimer)
-    QMetaObject::invokeMethod(maintenanceTimer, [t = maintenanceTimer] { t->start(0); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        maintenanceTimer,
+        [this, t = maintenanceTimer] {
+          {
+            std::lock_guard lk(mutex);
+          }
+          t->start(0);
+        },
+        Qt::QueuedConnection);
 }
 
 void SocketPoolPrivate::startSoon() {
