@@ -241,9 +241,8 @@ ApplicationWindow {
 
                 Card {
                     title: "Fault injection"
-                    subtitle: window.server ? "embedded server" : "external server: off"
+                    subtitle: window.server ? "embedded server" : "external server: drain only"
                     Layout.fillWidth: true
-                    enabled: window.server !== null
                     GridLayout {
                         columns: 2
                         Layout.fillWidth: true
@@ -285,6 +284,7 @@ ApplicationWindow {
                     }
                     LabeledSlider {
                         objectName: "delayControl"
+                        enabled: window.server !== null
                         label: "server delay per request"
                         from: 0; to: 2000; stepSize: 10
                         value: window.server ? window.server.delay : 0
