@@ -462,6 +462,7 @@ public:
   void publishStats();
   void shutDown();
   void kickMaintenance();
+  void startMaintenanceLocked(Engine& started);
   void setCircuitOpen(bool open);
   void startSoon();
 
@@ -493,7 +494,7 @@ public:
   mutable std::mutex mutex;
   Settings settings;                        // guarded by mutex; live ones written by q's thread only
   std::shared_ptr<Engine> engine;           // guarded by mutex; set once, at start
-  std::unique_ptr<QThread> maintenance;     // guarded by mutex; set at start
+  std::unique_ptr<QThread> maintenance;     // guarded by mutex; set when maintenance is first needed
   QTimer* maintenanceTimer = nullptr;       // guarded by mutex; lives in `maintenance` while it runs
   std::atomic<bool> maintenanceDone{false}; // set by the maintenance thread as its last act
   bool shuttingDown = false;                // guarded by mutex
@@ -530,12 +531,20 @@ std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
   // Enough helpers to connect maxSize sockets at once and still queue a waiter.
   workers.setMaxThreadCount(std::max(2, settings.maxSize + 1));
 
-  // Always started: live settings (minIdle, the time limits, the health
-  // check) may need maintenance later even when they do not now. Each pass
-  // re-reads maintenance_interval(), which they change; kickMaintenance()
-  // runs one at once. The raw pointers are safe: the thread is joined before
-  // `engine` goes, and `this` outlives it (shutDown).
-  maintenance.reset(QThread::create([this, e = started.get(), token = shutdown.get_token()] {
+  // Only when something needs it now (min_idle, time limits, health check,
+  // leak threshold, breaker); a live setting that needs it later starts it
+  // then (kickMaintenance).
+  if (timerMsecs(started->pool->maintenance_interval()) > 0) startMaintenanceLocked(*started);
+  lk.unlock();
+  QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
+  return started;
+}
+
+void SocketPoolPrivate::startMaintenanceLocked(Engine& started) {
+  // Each pass re-reads maintenance_interval(), which live settings change;
+  // kickMaintenance() runs one at once. The raw pointers are safe: the
+  // thread is joined before `engine` goes, and `this` outlives it (shutDown).
+  maintenance.reset(QThread::create([this, e = &started, token = shutdown.get_token()] {
     const auto ctx = connpool::context::background().with_stop_token(token);
     QTimer timer;
     timer.setSingleShot(true);
@@ -558,13 +567,15 @@ std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
   }));
   maintenance->setObjectName(QStringLiteral("connpool maintenance"));
   maintenance->start();
-  lk.unlock();
-  QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
-  return started;
 }
 
 void SocketPoolPrivate::kickMaintenance() {
   std::lock_guard lk(mutex);
+  if (!maintenance) {
+    if (engine && !shuttingDown && timerMsecs(engine->pool->maintenance_interval()) > 0)
+      startMaintenanceLocked(*engine); // its first pass runs at once
+    return;
+  }
   // Under the lock: the thread clears the pointer (under it) before the timer goes.
   // The slot takes the lock first, so ThreadSanitizer sees the post happen
   // before it (Qt's event-queue lock is invisible to it).
