@@ -83,6 +83,9 @@ std::unique_ptr<SocketPool> Dashboard::makePool(const Settings& settings) {
   pool->setMaxIdleTime(settings.maxIdleTime);
   pool->setMaxAge(settings.maxAge);
   pool->setHealthCheckInterval(settings.healthCheckInterval);
+  pool->setMinIdle(settings.minIdle);
+  pool->setBackoffInitial(settings.backoffInitial);
+  pool->setLeakThreshold(settings.leakThreshold);
   pool->setHealthCheckTimeout(500);
   pool->setConnectTimeout(1000);
   pool->setStatsInterval(100);
@@ -97,12 +100,36 @@ std::unique_ptr<SocketPool> Dashboard::makePool(const Settings& settings) {
     for (const QSslError& e : errors)
       log(QStringLiteral("error"), QStringLiteral("TLS: ") + e.errorString());
   });
+  connect(pool.get(), &SocketPool::circuitOpenChanged, this, [this](bool open) {
+    log(open ? QStringLiteral("error") : QStringLiteral("info"),
+        open ? QStringLiteral("circuit breaker OPEN: acquires that need a connect fail fast")
+             : QStringLiteral("circuit breaker closed: a connect succeeded"));
+  });
+  connect(pool.get(), &SocketPool::leakSuspected, this, [this](quint64 id, const QString& where, qint64 held) {
+    log(QStringLiteral("warning"), QStringLiteral("lease of connection #%1 held %2 ms (leak?), taken at %3")
+                                       .arg(id)
+                                       .arg(held)
+                                       .arg(where.section(QLatin1Char('/'), -1)));
+  });
+  connect(pool.get(), &SocketPool::settingsChanged, this, [this, p = pool.get()] {
+    if (p == pool_.get())
+      log(QStringLiteral("info"),
+          QStringLiteral("live settings: max_size %1, max_idle %2, min_idle %3, "
+                         "max_idle_time %4 ms, max_age %5 ms, health check %6 ms")
+              .arg(p->maxSize())
+              .arg(p->maxIdle() < 0 ? QStringLiteral("= max_size") : QString::number(p->maxIdle()))
+              .arg(p->minIdle())
+              .arg(p->maxIdleTime())
+              .arg(p->maxAge())
+              .arg(p->healthCheckInterval()));
+  });
   return pool;
 }
 
-void Dashboard::applySettings(int maxSize, int maxIdle, int maxIdleTime, int maxAge, int healthCheckInterval) {
-  const Settings settings{qMax(1, maxSize), maxIdle < 0 ? -1 : maxIdle, qMax(0, maxIdleTime), qMax(0, maxAge),
-                          qMax(0, healthCheckInterval)};
+void Dashboard::applySettings(int backoffInitial) {
+  const Settings settings{
+      pool_->maxSize(), pool_->maxIdle(),        pool_->maxIdleTime(),  pool_->maxAge(), pool_->healthCheckInterval(),
+      pool_->minIdle(), qMax(0, backoffInitial), pool_->leakThreshold()};
   retired_.push_back(std::move(pool_));
   pool_ = makePool(settings);
   ++generation_;
@@ -110,17 +137,17 @@ void Dashboard::applySettings(int maxSize, int maxIdle, int maxIdleTime, int max
   emit retiringPoolsChanged();
   emit poolChanged();
   log(QStringLiteral("info"),
-      QStringLiteral("pool #%1 replaces #%2: max_size %3, max_idle %4, max_idle_time %5 ms, max_age %6 ms, "
-                     "health check %7 ms")
+      QStringLiteral("pool #%1 replaces #%2: breaker backoff %3 ms (live settings carried over)")
           .arg(generation_)
           .arg(generation_ - 1)
-          .arg(settings.maxSize)
-          .arg(settings.maxIdle < 0 ? QStringLiteral("= max_size") : QString::number(settings.maxIdle))
-          .arg(settings.maxIdleTime)
-          .arg(settings.maxAge)
-          .arg(settings.healthCheckInterval));
+          .arg(settings.backoffInitial));
   // The old pool is deleted once its workers have finished (poolReleased).
   generator_->setPool(pool_.get());
+}
+
+void Dashboard::drain() {
+  const int n = pool_->drain();
+  log(QStringLiteral("info"), QStringLiteral("drained: %1 connections retire (idle now, leased on return)").arg(n));
 }
 
 void Dashboard::release(SocketPool* pool) {

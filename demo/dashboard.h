@@ -53,6 +53,9 @@ public:
     int maxIdleTime = 5000;
     int maxAge = 20000;
     int healthCheckInterval = 1000;
+    int minIdle = 1;
+    int backoffInitial = 500; ///< circuit breaker (start-only)
+    int leakThreshold = 3000; ///< leases held longer are logged (start-only)
   };
 
   /// An empty `host` starts the embedded echo server and pools to it.
@@ -88,10 +91,15 @@ public:
   quint64 roundTrips() const;
   qreal uptime() const;
 
-  /// A SocketPool's settings are frozen once it starts, so this drains the
-  /// current pool (its workers finish their round trip and stop, then it is
-  /// deleted) and starts a new pool with these settings. Counters restart.
-  Q_INVOKABLE void applySettings(int maxSize, int maxIdle, int maxIdleTime, int maxAge, int healthCheckInterval);
+  /// For the settings a running SocketPool cannot change (the circuit
+  /// breaker's backoff here): drains the current pool (its workers finish
+  /// their round trip and stop, then it is deleted) and starts a new one with
+  /// the current pool's live settings and this backoff. Counters restart.
+  /// maxSize, maxIdle, minIdle and the durations are set on the live pool
+  /// directly (the QML sliders do that).
+  Q_INVOKABLE void applySettings(int backoffInitial);
+  /// Retires every connection of the current pool (SocketPool::drain).
+  Q_INVOKABLE void drain();
   /// Stops the load and waits for the workers (before a final stats line).
   Q_INVOKABLE void stopLoad();
   /// One line with every counter and gauge of the current pool.

@@ -16,11 +16,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <source_location>
 #include <stop_token>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 import connpool;
@@ -34,6 +37,61 @@ using std::chrono::milliseconds;
 /// What the pure pool holds: a socket that closes itself in the right thread.
 struct SocketHolder {
   detail::SocketPtr socket;
+  std::uint64_t id = 0; ///< the pure pool's connection id, learnt at its first lease (0 until then)
+};
+
+/// The connection id of the lease this thread was just given: the observer's
+/// on_acquired runs in the acquiring thread right before get() returns.
+thread_local std::uint64_t justAcquired = 0;
+
+/// Carries the pool's events from any thread to the SocketPool's thread, and
+/// keeps the last socket error seen per connection. Shared with the pure
+/// pool's callbacks, which may run after the SocketPool is gone.
+class Relay {
+public:
+  explicit Relay(SocketPool* q) : q_(q) {}
+
+  /// Runs `f(q)` in q's thread later, unless q is gone by then.
+  template <class F> void post(F f) {
+    std::lock_guard lk(mutex_);
+    if (!q_) return;
+    // Posted under mutex_, and the slot takes it first: ThreadSanitizer sees
+    // the order (Qt's own event-queue lock is invisible to it).
+    QMetaObject::invokeMethod(
+        q_,
+        [this, q = q_, f = std::move(f)] {
+          {
+            std::lock_guard lk(mutex_);
+          }
+          f(q);
+        },
+        Qt::QueuedConnection);
+  }
+  /// q's thread, while q is being destroyed: no more posts.
+  void detach() {
+    std::lock_guard lk(mutex_);
+    q_ = nullptr;
+  }
+
+  void noteError(std::uint64_t id, QString error) {
+    if (id == 0 || error.isEmpty()) return;
+    std::lock_guard lk(mutex_);
+    lastErrors_[id] = std::move(error);
+  }
+  void forget(std::uint64_t id) {
+    std::lock_guard lk(mutex_);
+    lastErrors_.erase(id);
+  }
+  QString lastError(std::uint64_t id) const {
+    std::lock_guard lk(mutex_);
+    const auto it = lastErrors_.find(id);
+    return it == lastErrors_.end() ? QString() : it->second;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  SocketPool* q_;                                         // guarded by mutex_; null once q is gone
+  std::unordered_map<std::uint64_t, QString> lastErrors_; // guarded by mutex_; open connections only
 };
 
 /// The settings a started pool runs with. Frozen (immutable) and shared with
@@ -53,12 +111,56 @@ struct Settings {
   QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
   QString peerVerifyName;
   SocketPool::PingFunction ping;
+  // Resilience (#7).
+  int minIdle = 0;
+  int maxSizeLimit = 0;
+  int maxConnecting = 0;
+  bool backgroundDials = false;
+  int backoffInitial = 0;
+  int backoffMax = 0;
+  int maxAgeJitter = 0;
+  double maxRetirementsPerSecond = 0;
+  int leakThreshold = 0;
+  SocketPool::IdleOrder idleOrder = SocketPool::IdleOrder::Lifo;
 };
 
 /// The started pool. Shared by the SocketPool and every lease, so a lease can
 /// still be returned or discarded after the SocketPool is destroyed.
 struct Engine {
   std::unique_ptr<connpool::pool<SocketHolder>> pool;
+  std::shared_ptr<Relay> relay;
+};
+
+QString where(const std::source_location& w) {
+  return QStringLiteral("%1:%2 %3")
+      .arg(QString::fromUtf8(w.file_name()))
+      .arg(w.line())
+      .arg(QString::fromUtf8(w.function_name()));
+}
+
+qint64 toMsecs(connpool::duration d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
+
+/// The pure pool's events, queued to the SocketPool's thread.
+class Observer final : public connpool::observer {
+public:
+  explicit Observer(std::shared_ptr<Relay> relay) : relay_(std::move(relay)) {}
+
+  void on_acquired(std::uint64_t id, connpool::duration) override { justAcquired = id; }
+  void on_closed(std::uint64_t id, connpool::close_reason) override { relay_->forget(id); }
+  void on_leak(const connpool::leak_report& r) override {
+    relay_->post([id = r.connection, w = where(r.where), held = toMsecs(r.held), back = r.returned](SocketPool* q) {
+      if (back)
+        emit q->leakReturned(id, w, held);
+      else
+        emit q->leakSuspected(id, w, held);
+    });
+  }
+  void on_circuit_open(std::exception_ptr, connpool::duration) override { circuit(true); }
+  void on_circuit_closed() override { circuit(false); }
+
+private:
+  void circuit(bool open);
+  std::shared_ptr<Relay> relay_;
 };
 
 QDeadlineTimer toDeadline(const connpool::context& ctx) {
@@ -74,28 +176,79 @@ QDeadlineTimer earlier(QDeadlineTimer a, QDeadlineTimer b) {
 
 connpool::duration msecs(int value) { return milliseconds(std::max(value, 0)); }
 
-connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s) {
+/// QTimer counts whole milliseconds; never round a due pass down to "off".
+int timerMsecs(connpool::duration interval) {
+  if (interval <= connpool::duration::zero()) return 0;
+  const auto ms = std::max(std::chrono::ceil<milliseconds>(interval), milliseconds(1)).count();
+  return static_cast<int>(std::min<decltype(ms)>(ms, std::numeric_limits<int>::max()));
+}
+
+void reportFailure(Relay& relay, const detail::ConnectFailure& failure) {
+  // Queued even from the pool's own thread: errors, like stats, are always
+  // emitted in the SocketPool's thread, after the failing call returned.
+  relay.post([error = failure.error, message = failure.message, tlsErrors = failure.sslErrors](SocketPool* q) {
+    if (!tlsErrors.isEmpty()) emit q->sslErrors(tlsErrors);
+    emit q->connectFailed(error, message);
+  });
+}
+
+connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s, std::shared_ptr<Relay> relay) {
   connpool::config<SocketHolder> cfg;
-  cfg.factory = [s](const connpool::context& ctx) {
+  // Runs in the acquiring thread, a background-dial thread, the maintenance
+  // thread (minIdle) or warmUp's caller. Every failed connect is reported
+  // here, once; an acquire refused by the open breaker is not a connect.
+  cfg.factory = [s, relay](const connpool::context& ctx) {
     detail::ConnectOptions options{s->host, s->port, s->tls, s->sslConfiguration, s->peerVerifyName};
     const QDeadlineTimer limit = s->connectTimeout > 0 ? QDeadlineTimer(s->connectTimeout, Qt::PreciseTimer)
                                                        : QDeadlineTimer(QDeadlineTimer::Forever);
-    return SocketHolder{detail::connectSocket(options, earlier(limit, toDeadline(ctx)))};
+    try {
+      SocketHolder h{detail::connectSocket(options, earlier(limit, toDeadline(ctx)))};
+      // Push: a new socket belongs to no thread until a borrower pulls it
+      // (the dialing thread may not be the borrower's, or may not live on).
+      h.socket->moveToThread(nullptr);
+      return h;
+    } catch (const detail::ConnectFailure& failure) {
+      reportFailure(*relay, failure);
+      throw;
+    }
   };
   // Always set: ping-on-get catches a socket that died while idle, whatever
   // the health-check interval.
-  cfg.ping = [s](SocketHolder& h, const connpool::context& ctx) {
-    return h.socket && detail::probeIdleSocket(*h.socket, s->ping, toDeadline(ctx));
+  cfg.ping = [s, relay](SocketHolder& h, const connpool::context& ctx) {
+    if (!h.socket) return false;
+    if (detail::probeIdleSocket(*h.socket, s->ping, toDeadline(ctx))) return true;
+    const QAbstractSocket::SocketError error = h.socket->error();
+    relay->noteError(h.id, error == QAbstractSocket::UnknownSocketError
+                               ? QStringLiteral("probe failed (peer closed, reset or sent unsolicited data)")
+                               : h.socket->errorString());
+    return false;
   };
   cfg.max_size = s->maxSize > 0 ? static_cast<std::size_t>(s->maxSize) : 0;
-  if (s->maxIdle >= 0) cfg.max_idle = static_cast<std::size_t>(s->maxIdle);
+  // Always tracked (not left unset), so that maxIdle can change later.
+  cfg.max_idle = static_cast<std::size_t>(s->maxIdle >= 0 ? s->maxIdle : std::max(s->maxSize, 0));
+  cfg.max_size_limit =
+      s->maxSizeLimit > 0 ? static_cast<std::size_t>(s->maxSizeLimit) : std::max<std::size_t>(cfg.max_size, 64);
+  cfg.min_idle = static_cast<std::size_t>(std::max(s->minIdle, 0));
   cfg.max_idle_time = msecs(s->maxIdleTime);
   cfg.max_age = msecs(s->maxAge);
   cfg.health_check_interval = msecs(s->healthCheckInterval);
   cfg.health_check_timeout = msecs(s->healthCheckTimeout);
+  cfg.max_connecting = static_cast<std::size_t>(std::max(s->maxConnecting, 0));
+  cfg.background_dials = s->backgroundDials;
+  if (s->backgroundDials && s->connectTimeout > 0) cfg.dial_timeout = milliseconds(s->connectTimeout);
+  cfg.backoff_initial = msecs(s->backoffInitial);
+  cfg.backoff_max = msecs(s->backoffMax);
+  cfg.max_age_jitter = msecs(s->maxAgeJitter);
+  cfg.max_retirements_per_second = s->maxRetirementsPerSecond;
+  cfg.leak_threshold = msecs(s->leakThreshold);
+  cfg.order = s->idleOrder == SocketPool::IdleOrder::Fifo ? connpool::idle_order::fifo : connpool::idle_order::lifo;
+  cfg.observer = std::make_shared<Observer>(relay);
+  cfg.track_hold_time = true;         // a socket lease is never on the lock-free path anyway (ping is set)
   cfg.background_maintenance = false; // driven from our own QThread instead
   return cfg;
 }
+
+qint64 usecs(connpool::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 
 SocketPoolStats toStats(const connpool::metrics& m) {
   SocketPoolStats s;
@@ -120,6 +273,35 @@ SocketPoolStats toStats(const connpool::metrics& m) {
   s.created = m.created;
   s.closed = m.closed;
   s.closeErrors = m.close_errors;
+  using connpool::close_reason;
+  s.closedIdleTime = m.closed_for(close_reason::idle_time);
+  s.closedMaxAge = m.closed_for(close_reason::max_age);
+  s.closedPingFailed = m.closed_for(close_reason::ping_failed);
+  s.closedDiscarded = m.closed_for(close_reason::discarded);
+  s.closedIdleOverflow = m.closed_for(close_reason::idle_overflow);
+  s.closedPoolClosed = m.closed_for(close_reason::pool_closed);
+  s.closedDrained = m.closed_for(close_reason::drained);
+  s.closedResized = m.closed_for(close_reason::resized);
+  s.leaksSuspected = m.leaks_suspected;
+  s.circuitOpens = m.circuit_opens;
+  s.circuitRejects = m.circuit_rejects;
+  s.observerErrors = m.observer_errors;
+  s.creatingCount = static_cast<int>(m.creating);
+  s.currentMaxSize = static_cast<int>(m.max_size);
+  s.currentMaxIdle = static_cast<int>(m.max_idle);
+  s.circuitOpen = m.circuit_open;
+  const auto percentiles = [](const connpool::histogram_snapshot& h, qint64& p50, qint64& p90, qint64& p99, qint64& max,
+                              quint64& count) {
+    p50 = usecs(h.p50());
+    p90 = usecs(h.p90());
+    p99 = usecs(h.p99());
+    max = usecs(h.max());
+    count = h.count;
+  };
+  percentiles(m.wait, s.waitP50Usecs, s.waitP90Usecs, s.waitP99Usecs, s.waitMaxUsecs, s.waitCount);
+  percentiles(m.create, s.createP50Usecs, s.createP90Usecs, s.createP99Usecs, s.createMaxUsecs, s.createCount);
+  percentiles(m.hold, s.holdP50Usecs, s.holdP90Usecs, s.holdP99Usecs, s.holdMaxUsecs, s.holdCount);
+  percentiles(m.ping, s.pingP50Usecs, s.pingP90Usecs, s.pingP99Usecs, s.pingMaxUsecs, s.pingCount);
   return s;
 }
 
@@ -147,6 +329,7 @@ public:
       discard();
       return;
     }
+    noteError();
     if (!detail::isReusable(s)) {
       discard();
       return;
@@ -161,6 +344,7 @@ public:
 
   void discard() override {
     if (!lease_) return;
+    if (ownedByThisThread(*lease_->socket)) noteError();
     std::error_code ec;
     // The socket is deleted here, or by its owner thread if that is not us.
     engine_->pool->discard(lease_, ec);
@@ -168,6 +352,12 @@ public:
 
 private:
   static bool ownedByThisThread(const QTcpSocket& s) { return !s.thread() || s.thread() == QThread::currentThread(); }
+  // What the borrower's socket last failed on (e.g. a read timeout), kept for
+  // SocketPool::connections().
+  void noteError() {
+    const QTcpSocket& s = *lease_->socket;
+    if (s.error() != QAbstractSocket::UnknownSocketError) engine_->relay->noteError(lease_->id, s.errorString());
+  }
 
   std::shared_ptr<Engine> engine_;
   connpool::lease<SocketHolder> lease_;
@@ -252,7 +442,7 @@ private:
 
 class SocketPoolPrivate {
 public:
-  explicit SocketPoolPrivate(SocketPool* q) : q(q), statsTimer(new QTimer(q)) {
+  explicit SocketPoolPrivate(SocketPool* q) : q(q), relay(std::make_shared<Relay>(q)), statsTimer(new QTimer(q)) {
     // Single shot, restarted after each tick: two publications are always at
     // least statsInterval apart, even when a tick runs late.
     statsTimer->setSingleShot(true);
@@ -265,11 +455,16 @@ public:
     statsTimer->start();
   }
 
+  static SocketPoolPrivate* get(SocketPool* q) { return q->d.get(); }
+
   std::shared_ptr<Engine> start(QString* why);
-  SocketLease acquire(QDeadlineTimer deadline, std::stop_token stop);
-  void reportFailure(const detail::ConnectFailure& failure);
+  SocketLease acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where);
   void publishStats();
   void shutDown();
+  void kickMaintenance();
+  void startMaintenanceLocked(Engine& started);
+  void setCircuitOpen(bool open);
+  void startSoon();
 
   template <class T> T read(T Settings::* field) const {
     std::lock_guard lk(mutex);
@@ -288,13 +483,19 @@ public:
     qWarning("connpool::qt::SocketPool: %s changed after the pool started; ignored", name);
     return false;
   }
+  /// A live setting: stored before the start; applied to the running pool
+  /// after it (refused with a warning naming the rule when it cannot be).
+  void updateLive(int Settings::* field, int value, const char* name);
+  bool applyLive(Engine& e, int Settings::* field, const Settings& now, int value, QString* why);
 
   SocketPool* const q;
+  const std::shared_ptr<Relay> relay; // the pure pool's callbacks hold it too
 
   mutable std::mutex mutex;
-  Settings settings;                        // guarded by mutex; copied and frozen at start
+  Settings settings;                        // guarded by mutex; live ones written by q's thread only
   std::shared_ptr<Engine> engine;           // guarded by mutex; set once, at start
-  std::unique_ptr<QThread> maintenance;     // guarded by mutex; set at start when maintenance is needed
+  std::unique_ptr<QThread> maintenance;     // guarded by mutex; set when maintenance is first needed
+  QTimer* maintenanceTimer = nullptr;       // guarded by mutex; lives in `maintenance` while it runs
   std::atomic<bool> maintenanceDone{false}; // set by the maintenance thread as its last act
   bool shuttingDown = false;                // guarded by mutex
 
@@ -305,51 +506,187 @@ public:
   QTimer* const statsTimer;
   int statsIntervalMs = 100;
   SocketPoolStats published;
+  bool circuitOpen = false;
+  bool startQueued = false;
 };
+
+void Observer::circuit(bool open) {
+  relay_->post([open](SocketPool* q) { SocketPoolPrivate::get(q)->setCircuitOpen(open); });
+}
 
 std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
   std::unique_lock lk(mutex);
   if (engine || shuttingDown) return engine;
   std::error_code ec;
   std::string reason;
-  auto pool = connpool::make_pool(makeConfig(std::make_shared<const Settings>(settings)), ec, &reason);
+  auto pool = connpool::make_pool(makeConfig(std::make_shared<const Settings>(settings), relay), ec, &reason);
   if (!pool) {
     if (why) *why = QString::fromStdString(reason.empty() ? ec.message() : reason);
     return nullptr;
   }
   auto started = std::make_shared<Engine>();
   started->pool = std::move(pool);
+  started->relay = relay;
   engine = started;
   // Enough helpers to connect maxSize sockets at once and still queue a waiter.
   workers.setMaxThreadCount(std::max(2, settings.maxSize + 1));
 
-  const connpool::duration interval = started->pool->maintenance_interval();
-  // QTimer counts whole milliseconds; never round a due pass down to "off".
-  const milliseconds every = interval > connpool::duration::zero()
-                                 ? std::max(std::chrono::ceil<milliseconds>(interval), milliseconds(1))
-                                 : milliseconds(0);
-  if (every > milliseconds(0)) {
-    // The raw engine pointer is safe: the thread is joined before `engine` goes.
-    maintenance.reset(
-        QThread::create([e = started.get(), every, token = shutdown.get_token(), done = &maintenanceDone] {
-          const auto ctx = connpool::context::background().with_stop_token(token);
-          QTimer timer;
-          timer.setInterval(every);
-          QObject::connect(&timer, &QTimer::timeout, [e, &ctx] { e->pool->maintain(ctx); });
-          timer.start();
-          QEventLoop loop;
-          loop.exec(); // until quit()
-          done->store(true, std::memory_order_release);
-        }));
-    maintenance->setObjectName(QStringLiteral("connpool maintenance"));
-    maintenance->start();
-  }
+  // Only when something needs it now (min_idle, time limits, health check,
+  // leak threshold, breaker); a live setting that needs it later starts it
+  // then (kickMaintenance).
+  if (timerMsecs(started->pool->maintenance_interval()) > 0) startMaintenanceLocked(*started);
   lk.unlock();
   QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
   return started;
 }
 
-SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop) {
+void SocketPoolPrivate::startMaintenanceLocked(Engine& started) {
+  // Each pass re-reads maintenance_interval(), which live settings change;
+  // kickMaintenance() runs one at once. The raw pointers are safe: the
+  // thread is joined before `engine` goes, and `this` outlives it (shutDown).
+  maintenance.reset(QThread::create([this, e = &started, token = shutdown.get_token()] {
+    const auto ctx = connpool::context::background().with_stop_token(token);
+    QTimer timer;
+    timer.setSingleShot(true);
+    QObject::connect(&timer, &QTimer::timeout, [e, &ctx, &timer] {
+      e->pool->maintain(ctx);
+      if (const int every = timerMsecs(e->pool->maintenance_interval())) timer.start(every);
+    });
+    timer.start(0); // the first pass at once: it makes the minIdle connections
+    {
+      std::lock_guard lk(mutex);
+      maintenanceTimer = &timer;
+    }
+    QEventLoop loop;
+    loop.exec(); // until quit()
+    {
+      std::lock_guard lk(mutex);
+      maintenanceTimer = nullptr;
+    }
+    maintenanceDone.store(true, std::memory_order_release);
+  }));
+  maintenance->setObjectName(QStringLiteral("connpool maintenance"));
+  maintenance->start();
+}
+
+void SocketPoolPrivate::kickMaintenance() {
+  std::lock_guard lk(mutex);
+  if (!maintenance) {
+    if (engine && !shuttingDown && timerMsecs(engine->pool->maintenance_interval()) > 0)
+      startMaintenanceLocked(*engine); // its first pass runs at once
+    return;
+  }
+  // Under the lock: the thread clears the pointer (under it) before the timer goes.
+  // The slot takes the lock first, so ThreadSanitizer sees the post happen
+  // before it (Qt's event-queue lock is invisible to it).
+  if (maintenanceTimer)
+    QMetaObject::invokeMethod(
+        maintenanceTimer,
+        [this, t = maintenanceTimer] {
+          {
+            std::lock_guard lk(mutex);
+          }
+          t->start(0);
+        },
+        Qt::QueuedConnection);
+}
+
+void SocketPoolPrivate::startSoon() {
+  // Queued, so that every property set in this turn of the event loop (host,
+  // port, ...) is in place before the pool starts.
+  if (startQueued) return;
+  startQueued = true;
+  QMetaObject::invokeMethod(
+      q,
+      [this] {
+        startQueued = false;
+        if (read(&Settings::minIdle) <= 0) return;
+        QString why;
+        if (!start(&why) && !why.isEmpty())
+          qWarning("connpool::qt::SocketPool: cannot start for minIdle: %s", qPrintable(why));
+      },
+      Qt::QueuedConnection);
+}
+
+void SocketPoolPrivate::setCircuitOpen(bool open) {
+  if (open == circuitOpen) return;
+  circuitOpen = open;
+  emit q->circuitOpenChanged(open);
+}
+
+void SocketPoolPrivate::updateLive(int Settings::* field, int value, const char* name) {
+  std::shared_ptr<Engine> e;
+  Settings now;
+  {
+    std::lock_guard lk(mutex);
+    if (settings.*field == value) return;
+    if (shuttingDown) return;
+    if (!engine) {
+      settings.*field = value;
+    } else {
+      e = engine;
+      now = settings;
+    }
+  }
+  if (e) {
+    // Only this (q's) thread writes live settings, so `now` stays current.
+    QString why;
+    if (!applyLive(*e, field, now, value, &why)) {
+      qWarning("connpool::qt::SocketPool: %s = %d refused (%s); it stays %d", name, value, qPrintable(why), now.*field);
+      return;
+    }
+    {
+      std::lock_guard lk(mutex);
+      settings.*field = value;
+    }
+    if (field == &Settings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
+    kickMaintenance();
+  }
+  emit q->settingsChanged();
+}
+
+bool SocketPoolPrivate::applyLive(Engine& e, int Settings::* field, const Settings& now, int value, QString* why) {
+  auto& pool = *e.pool;
+  try {
+    if (field == &Settings::maxSize) {
+      if (value <= 0) throw std::system_error(connpool::errc::invalid_config, "maxSize must be greater than 0");
+      const auto n = static_cast<std::size_t>(value);
+      if (now.maxIdle >= 0) {
+        pool.set_max_size(n);
+      } else if (value >= now.maxSize) { // maxIdle follows maxSize: keep max_idle <= max_size throughout
+        pool.set_max_size(n);
+        pool.set_max_idle(n);
+      } else {
+        pool.set_max_idle(n);
+        try {
+          pool.set_max_size(n);
+        } catch (...) {
+          pool.set_max_idle(static_cast<std::size_t>(now.maxSize));
+          throw;
+        }
+      }
+    } else if (field == &Settings::maxIdle) {
+      if (value < -1) throw std::system_error(connpool::errc::invalid_config, "maxIdle must be -1 (maxSize) or >= 0");
+      pool.set_max_idle(static_cast<std::size_t>(value < 0 ? now.maxSize : value));
+    } else if (field == &Settings::minIdle) {
+      if (value < 0) throw std::system_error(connpool::errc::invalid_config, "minIdle must not be negative");
+      pool.set_min_idle(static_cast<std::size_t>(value));
+    } else if (field == &Settings::maxIdleTime) {
+      pool.set_max_idle_time(milliseconds(value));
+    } else if (field == &Settings::maxAge) {
+      pool.set_max_age(milliseconds(value));
+    } else if (field == &Settings::healthCheckInterval) {
+      pool.set_health_check_interval(milliseconds(value));
+    }
+    return true;
+  } catch (const std::system_error& x) {
+    *why = QString::fromUtf8(x.what());
+    return false;
+  }
+}
+
+SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop,
+                                       const std::source_location& where) {
   QString why;
   const std::shared_ptr<Engine> e = start(&why);
   if (!e)
@@ -360,13 +697,15 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
                               : connpool::context::with_deadline(deadline.deadline<std::chrono::steady_clock>());
   ctx = ctx.with_stop_token(std::move(stop));
   try {
-    connpool::lease<SocketHolder> lease = e->pool->get(ctx);
-    // Pull an idle socket in: from now on this (the borrowing) thread owns it.
-    // A new one was created here and is owned already.
+    justAcquired = 0;
+    connpool::lease<SocketHolder> lease = e->pool->get(ctx, where);
+    if (justAcquired) lease->id = justAcquired;
+    // Pull the socket in: from now on this (the borrowing) thread owns it.
     if (QTcpSocket& s = *lease->socket; !s.thread()) s.moveToThread(QThread::currentThread());
     return SocketLease(std::make_unique<PooledLease>(e, std::move(lease)));
   } catch (const detail::ConnectFailure& failure) {
-    reportFailure(failure);
+    // Reported by the factory (connectFailed); when the breaker is open this
+    // is its last failure again, and no connect was tried.
     return SocketLease(
         failedLease(SocketLease::Error::ConnectFailed, failure.message, failure.error, failure.sslErrors));
   } catch (const std::system_error& x) {
@@ -374,22 +713,11 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
     SocketLease::Error error = SocketLease::Error::PoolClosed;
     if (code == connpool::errc::get_timeout) error = SocketLease::Error::Timeout;
     if (code == connpool::errc::cancelled) error = SocketLease::Error::Cancelled;
+    if (code == connpool::errc::circuit_open) error = SocketLease::Error::ConnectFailed;
     return SocketLease(failedLease(error, QString::fromStdString(code.message())));
   } catch (const std::exception& x) { // e.g. bad_alloc in the factory
     return SocketLease(failedLease(SocketLease::Error::ConnectFailed, QString::fromUtf8(x.what())));
   }
-}
-
-void SocketPoolPrivate::reportFailure(const detail::ConnectFailure& failure) {
-  // Queued even from the pool's own thread: errors, like stats, are always
-  // emitted in the SocketPool's thread, after the failing call returned.
-  QMetaObject::invokeMethod(
-      q,
-      [q = q, error = failure.error, message = failure.message, tlsErrors = failure.sslErrors] {
-        if (!tlsErrors.isEmpty()) emit q->sslErrors(tlsErrors);
-        emit q->connectFailed(error, message);
-      },
-      Qt::QueuedConnection);
 }
 
 void SocketPoolPrivate::publishStats() {
@@ -418,6 +746,7 @@ void SocketPoolPrivate::publishStats() {
 
 void SocketPoolPrivate::shutDown() {
   statsTimer->stop();
+  relay->detach(); // events still queued to q are dropped with it
   shutdown.request_stop();
   std::shared_ptr<Engine> e;
   std::unique_ptr<QThread> thread;
@@ -463,16 +792,16 @@ void SocketPool::setPort(int port) {
   d->update(&Settings::port, static_cast<quint16>(port), "port");
 }
 int SocketPool::maxSize() const { return d->read(&Settings::maxSize); }
-void SocketPool::setMaxSize(int maxSize) { d->update(&Settings::maxSize, maxSize, "maxSize"); }
+void SocketPool::setMaxSize(int maxSize) { d->updateLive(&Settings::maxSize, maxSize, "maxSize"); }
 int SocketPool::maxIdle() const { return d->read(&Settings::maxIdle); }
-void SocketPool::setMaxIdle(int maxIdle) { d->update(&Settings::maxIdle, maxIdle, "maxIdle"); }
+void SocketPool::setMaxIdle(int maxIdle) { d->updateLive(&Settings::maxIdle, maxIdle, "maxIdle"); }
 int SocketPool::maxIdleTime() const { return d->read(&Settings::maxIdleTime); }
-void SocketPool::setMaxIdleTime(int msecs) { d->update(&Settings::maxIdleTime, msecs, "maxIdleTime"); }
+void SocketPool::setMaxIdleTime(int msecs) { d->updateLive(&Settings::maxIdleTime, msecs, "maxIdleTime"); }
 int SocketPool::maxAge() const { return d->read(&Settings::maxAge); }
-void SocketPool::setMaxAge(int msecs) { d->update(&Settings::maxAge, msecs, "maxAge"); }
+void SocketPool::setMaxAge(int msecs) { d->updateLive(&Settings::maxAge, msecs, "maxAge"); }
 int SocketPool::healthCheckInterval() const { return d->read(&Settings::healthCheckInterval); }
 void SocketPool::setHealthCheckInterval(int msecs) {
-  d->update(&Settings::healthCheckInterval, msecs, "healthCheckInterval");
+  d->updateLive(&Settings::healthCheckInterval, msecs, "healthCheckInterval");
 }
 int SocketPool::healthCheckTimeout() const { return d->read(&Settings::healthCheckTimeout); }
 void SocketPool::setHealthCheckTimeout(int msecs) {
@@ -495,6 +824,31 @@ QString SocketPool::peerVerifyName() const { return d->read(&Settings::peerVerif
 void SocketPool::setPeerVerifyName(const QString& name) {
   d->update(&Settings::peerVerifyName, name, "peerVerifyName");
 }
+int SocketPool::minIdle() const { return d->read(&Settings::minIdle); }
+void SocketPool::setMinIdle(int count) {
+  d->updateLive(&Settings::minIdle, count, "minIdle");
+  if (count > 0 && !isStarted()) d->startSoon();
+}
+int SocketPool::maxSizeLimit() const { return d->read(&Settings::maxSizeLimit); }
+void SocketPool::setMaxSizeLimit(int limit) { d->update(&Settings::maxSizeLimit, limit, "maxSizeLimit"); }
+int SocketPool::maxConnecting() const { return d->read(&Settings::maxConnecting); }
+void SocketPool::setMaxConnecting(int count) { d->update(&Settings::maxConnecting, count, "maxConnecting"); }
+bool SocketPool::backgroundDials() const { return d->read(&Settings::backgroundDials); }
+void SocketPool::setBackgroundDials(bool enabled) { d->update(&Settings::backgroundDials, enabled, "backgroundDials"); }
+int SocketPool::backoffInitial() const { return d->read(&Settings::backoffInitial); }
+void SocketPool::setBackoffInitial(int msecs) { d->update(&Settings::backoffInitial, msecs, "backoffInitial"); }
+int SocketPool::backoffMax() const { return d->read(&Settings::backoffMax); }
+void SocketPool::setBackoffMax(int msecs) { d->update(&Settings::backoffMax, msecs, "backoffMax"); }
+int SocketPool::maxAgeJitter() const { return d->read(&Settings::maxAgeJitter); }
+void SocketPool::setMaxAgeJitter(int msecs) { d->update(&Settings::maxAgeJitter, msecs, "maxAgeJitter"); }
+double SocketPool::maxRetirementsPerSecond() const { return d->read(&Settings::maxRetirementsPerSecond); }
+void SocketPool::setMaxRetirementsPerSecond(double rate) {
+  d->update(&Settings::maxRetirementsPerSecond, rate, "maxRetirementsPerSecond");
+}
+int SocketPool::leakThreshold() const { return d->read(&Settings::leakThreshold); }
+void SocketPool::setLeakThreshold(int msecs) { d->update(&Settings::leakThreshold, msecs, "leakThreshold"); }
+SocketPool::IdleOrder SocketPool::idleOrder() const { return d->read(&Settings::idleOrder); }
+void SocketPool::setIdleOrder(IdleOrder order) { d->update(&Settings::idleOrder, order, "idleOrder"); }
 void SocketPool::setPingFunction(PingFunction ping) {
   std::lock_guard lk(d->mutex);
   if (d->configurableLocked("pingFunction")) d->settings.ping = std::move(ping);
@@ -514,9 +868,14 @@ bool SocketPool::isStarted() const {
   return d->engine != nullptr;
 }
 
-SocketLease SocketPool::acquire(QDeadlineTimer deadline) { return d->acquire(deadline, {}); }
+bool SocketPool::isCircuitOpen() const { return d->circuitOpen; }
 
-void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDeadlineTimer deadline) {
+SocketLease SocketPool::acquire(QDeadlineTimer deadline, const std::source_location& where) {
+  return d->acquire(deadline, {}, where);
+}
+
+void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDeadlineTimer deadline,
+                              const std::source_location& where) {
   if (!receiver || !callback) {
     qWarning("connpool::qt::SocketPool::acquireAsync: needs a receiver and a callback");
     return;
@@ -528,15 +887,60 @@ void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDead
   auto op = std::make_shared<AsyncAcquire>();
   op->relay = new AcquireRelay(op, std::move(callback), receiver);
   d->start(nullptr); // sizes the helper pool before the first task queues
-  d->workers.start([d = d.get(), op, deadline] {
+  d->workers.start([d = d.get(), op, deadline, where] {
     // The raw `d` is safe: its destructor waits for every task.
     std::stop_callback cancelOnShutdown(d->shutdown.get_token(), [op] { op->stop.request_stop(); });
-    SocketLease lease = d->acquire(deadline, op->stop.get_token());
+    SocketLease lease = d->acquire(deadline, op->stop.get_token(), where);
     // Push: from this helper thread to no thread; the relay pulls it into the receiver's.
     if (QTcpSocket* s = lease.socket()) s->moveToThread(nullptr);
     if (!lease.isValid() && d->shutdown.stop_requested()) return; // the pool is gone: no callback
     op->deliver(std::move(lease));
   });
+}
+
+bool SocketPool::warmUp(int msecs) {
+  QString why;
+  const std::shared_ptr<Engine> e = d->start(&why);
+  if (!e) {
+    if (!why.isEmpty()) qWarning("connpool::qt::SocketPool::warmUp: %s", qPrintable(why));
+    return false;
+  }
+  const auto ctx = msecs < 0 ? connpool::context::background() : connpool::context::with_timeout(milliseconds(msecs));
+  std::error_code ec;
+  e->pool->warm_up(static_cast<std::size_t>(std::max(minIdle(), 0)), ctx, ec);
+  return !ec;
+}
+
+int SocketPool::drain() {
+  std::shared_ptr<Engine> e;
+  {
+    std::lock_guard lk(d->mutex);
+    e = d->engine;
+  }
+  return e ? static_cast<int>(e->pool->drain()) : 0;
+}
+
+QList<ConnectionInfo> SocketPool::connections() const {
+  std::shared_ptr<Engine> e;
+  {
+    std::lock_guard lk(d->mutex);
+    e = d->engine;
+  }
+  QList<ConnectionInfo> out;
+  if (!e) return out;
+  const auto now = std::chrono::steady_clock::now(); // the pool's clock (config.clock unset)
+  for (const connpool::connection_info& c : e->pool->connections()) {
+    using state = connpool::connection_info::state;
+    ConnectionInfo info;
+    info.id = c.id;
+    info.state = QString::fromLatin1(connpool::to_string(c.where));
+    if (c.where != state::creating) info.ageMsecs = toMsecs(now - c.created_at);
+    if (c.where == state::idle) info.idleMsecs = toMsecs(now - c.idle_since);
+    info.uses = c.uses;
+    info.lastError = e->relay->lastError(c.id);
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 SocketPoolStats SocketPool::stats() const {

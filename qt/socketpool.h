@@ -2,6 +2,7 @@
 // and port, usable from any thread, over the pure connpool::pool.
 #pragma once
 
+#include "connectioninfo.h"
 #include "socketlease.h"
 #include "socketpoolstats.h"
 
@@ -16,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <source_location>
 
 QT_BEGIN_NAMESPACE
 class QTcpSocket;
@@ -34,8 +36,15 @@ class SocketPoolPrivate;
 ///    It blocks: in the GUI thread use acquireAsync().
 ///  - A leased socket is used by its thread only; returning it pushes it to
 ///    no thread, so no two threads ever touch it at once.
-///  - Settings are read when the pool starts (first acquire); changing them
-///    later has no effect (a warning says so), except statsInterval.
+///  - Settings are read when the pool starts (first acquire, warmUp or
+///    minIdle). maxSize, maxIdle, minIdle, maxIdleTime, maxAge and
+///    healthCheckInterval stay live: set later (in this object's thread),
+///    they apply to the running pool at once, or are refused with a warning
+///    naming the rule (the property keeps its value). Every other setting is
+///    fixed once started (a warning says so), except statsInterval.
+///  - The pool's events (circuitOpenChanged, leakSuspected, leakReturned,
+///    connectFailed) happen in any thread; they are queued and emitted in
+///    this object's thread.
 ///  - Destruction stops the maintenance thread (quit + wait), cancels pending
 ///    async acquires and closes idle sockets. Outstanding leases stay valid;
 ///    their sockets are closed when returned. It may wait for a connect or a
@@ -56,8 +65,20 @@ class SocketPool : public QObject {
   Q_PROPERTY(int connectTimeout READ connectTimeout WRITE setConnectTimeout NOTIFY settingsChanged)
   Q_PROPERTY(bool tlsEnabled READ isTlsEnabled WRITE setTlsEnabled NOTIFY settingsChanged)
   Q_PROPERTY(QString peerVerifyName READ peerVerifyName WRITE setPeerVerifyName NOTIFY settingsChanged)
+  Q_PROPERTY(int minIdle READ minIdle WRITE setMinIdle NOTIFY settingsChanged)
+  Q_PROPERTY(int maxSizeLimit READ maxSizeLimit WRITE setMaxSizeLimit NOTIFY settingsChanged)
+  Q_PROPERTY(int maxConnecting READ maxConnecting WRITE setMaxConnecting NOTIFY settingsChanged)
+  Q_PROPERTY(bool backgroundDials READ backgroundDials WRITE setBackgroundDials NOTIFY settingsChanged)
+  Q_PROPERTY(int backoffInitial READ backoffInitial WRITE setBackoffInitial NOTIFY settingsChanged)
+  Q_PROPERTY(int backoffMax READ backoffMax WRITE setBackoffMax NOTIFY settingsChanged)
+  Q_PROPERTY(int maxAgeJitter READ maxAgeJitter WRITE setMaxAgeJitter NOTIFY settingsChanged)
+  Q_PROPERTY(double maxRetirementsPerSecond READ maxRetirementsPerSecond WRITE setMaxRetirementsPerSecond NOTIFY
+                 settingsChanged)
+  Q_PROPERTY(int leakThreshold READ leakThreshold WRITE setLeakThreshold NOTIFY settingsChanged)
+  Q_PROPERTY(IdleOrder idleOrder READ idleOrder WRITE setIdleOrder NOTIFY settingsChanged)
   Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY statsIntervalChanged)
   Q_PROPERTY(bool started READ isStarted NOTIFY startedChanged)
+  Q_PROPERTY(bool circuitOpen READ isCircuitOpen NOTIFY circuitOpenChanged)
 
   // Statistics: the last published snapshot (see statsChanged).
   Q_PROPERTY(int openCount READ openCount NOTIFY openCountChanged)
@@ -80,6 +101,13 @@ class SocketPool : public QObject {
   Q_PROPERTY(connpool::qt::SocketPoolStats publishedStats READ publishedStats NOTIFY statsChanged)
 
 public:
+  /// Which idle socket an acquire takes.
+  enum class IdleOrder {
+    Lifo, ///< the most recently returned first: hot sockets stay hot
+    Fifo, ///< the one idle longest: spreads use over every socket
+  };
+  Q_ENUM(IdleOrder)
+
   /// Called with the socket owned by the calling thread; false means broken.
   using PingFunction = std::function<bool(QTcpSocket& socket, QDeadlineTimer deadline)>;
   /// Receives the lease (valid, or carrying the error) in the receiver's thread.
@@ -93,12 +121,13 @@ public:
   void setHost(const QString& host);
   int port() const;
   void setPort(int port);
-  /// Connections open at once, leased or idle (default 4).
+  /// Connections open at once, leased or idle (default 4). Live.
   int maxSize() const;
   void setMaxSize(int maxSize);
-  /// Idle connections kept; -1 (default) means maxSize.
+  /// Idle connections kept; -1 (default) means maxSize (and follows it). Live.
   int maxIdle() const;
   void setMaxIdle(int maxIdle);
+  /// Live (as maxAge and healthCheckInterval).
   int maxIdleTime() const;
   void setMaxIdleTime(int msecs);
   int maxAge() const;
@@ -123,6 +152,44 @@ public:
   /// The name the peer's certificate must carry; empty means host.
   QString peerVerifyName() const;
   void setPeerVerifyName(const QString& name);
+  /// Idle connections kept ready: made in the background (on the maintenance
+  /// thread) at start and whenever they fall short, never beyond maxSize.
+  /// Live; setting it starts the pool.
+  int minIdle() const;
+  void setMinIdle(int count);
+  /// The largest maxSize a live setMaxSize may set; 0 (default) means
+  /// max(maxSize, 64). Fixed at start.
+  int maxSizeLimit() const;
+  void setMaxSizeLimit(int limit);
+  /// Most connects running at once (0: no cap); other acquires queue.
+  int maxConnecting() const;
+  void setMaxConnecting(int count);
+  /// Connect on a pool thread instead of the acquiring one: an acquire that
+  /// times out does not waste the connect (it goes to the next acquire or
+  /// idle). The socket is handed to the borrower's thread as usual.
+  bool backgroundDials() const;
+  void setBackgroundDials(bool enabled);
+  /// Circuit breaker: after a failed connect, acquires that need a new
+  /// socket fail at once for this long (ms), then one connect is tried; each
+  /// further failure doubles the delay up to backoffMax (0: 32 x initial).
+  /// 0 (default): off.
+  int backoffInitial() const;
+  void setBackoffInitial(int msecs);
+  int backoffMax() const;
+  void setBackoffMax(int msecs);
+  /// Each socket's maxAge is shortened by a random 0..maxAgeJitter ms.
+  int maxAgeJitter() const;
+  void setMaxAgeJitter(int msecs);
+  /// At most this many maxAge retirements per second (0: no cap).
+  double maxRetirementsPerSecond() const;
+  void setMaxRetirementsPerSecond(double rate);
+  /// A lease held longer than this (ms) is reported by leakSuspected, with
+  /// the file, line and function of the acquire; 0 (default): off.
+  int leakThreshold() const;
+  void setLeakThreshold(int msecs);
+  IdleOrder idleOrder() const;
+  void setIdleOrder(IdleOrder order);
+
   /// An application-level check run after the built-in one (on acquire and
   /// in health checks), e.g. a protocol round trip.
   void setPingFunction(PingFunction ping);
@@ -131,17 +198,33 @@ public:
   int statsInterval() const;
   void setStatsInterval(int msecs);
   bool isStarted() const;
+  /// Whether the circuit breaker is open (as last reported to this thread).
+  bool isCircuitOpen() const;
 
   /// Blocks until a socket is ready or `deadline` passes. For worker
-  /// threads; the socket is owned by the calling thread.
-  SocketLease acquire(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+  /// threads; the socket is owned by the calling thread. `where` is what
+  /// leakSuspected reports.
+  SocketLease acquire(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever),
+                      const std::source_location& where = std::source_location::current());
 
   /// Never blocks: waits and connects on a helper thread, then calls
   /// `callback` in `receiver`'s thread, which must be the calling thread,
   /// with the socket owned by it. Destroying `receiver` first cancels the
   /// request; a lease already on its way is returned to the pool.
   void acquireAsync(QObject* receiver, AcquireCallback callback,
-                    QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+                    QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever),
+                    const std::source_location& where = std::source_location::current());
+
+  /// Starts the pool and connects in the calling thread until minIdle
+  /// sockets are idle (or maxSize are open), or `msecs` pass (-1: no limit).
+  /// True when that many are idle. Blocks: from the GUI thread prefer
+  /// setting minIdle, which fills in the background.
+  Q_INVOKABLE bool warmUp(int msecs);
+  /// Retires every socket open now: idle ones at once, leased ones when
+  /// returned. New sockets are unaffected. Returns how many.
+  Q_INVOKABLE int drain();
+  /// One entry per connection (thread-safe; empty before the pool starts).
+  Q_INVOKABLE QList<connpool::qt::ConnectionInfo> connections() const;
 
   /// A fresh snapshot (thread-safe).
   Q_INVOKABLE connpool::qt::SocketPoolStats stats() const;
@@ -174,6 +257,13 @@ Q_SIGNALS:
   void settingsChanged();
   void statsIntervalChanged();
   void startedChanged();
+  /// The circuit breaker opened (connects failing) or closed (one succeeded).
+  void circuitOpenChanged(bool open);
+  /// A lease has been held longer than leakThreshold. `where` is the
+  /// acquire's "file:line function".
+  void leakSuspected(quint64 connectionId, const QString& where, qint64 heldMsecs);
+  /// A lease reported by leakSuspected came back after `heldMsecs`.
+  void leakReturned(quint64 connectionId, const QString& where, qint64 heldMsecs);
 
   /// At most once per statsInterval, only when something changed, in this
   /// object's thread; the per-property signals come just before it.

@@ -164,11 +164,10 @@ ApplicationWindow {
                 Card {
                     id: settings
                     title: "Pool settings"
-                    subtitle: "pool #" + dashboard.poolGeneration
+                    subtitle: "live on pool #" + dashboard.poolGeneration
                     Layout.fillWidth: true
-                    readonly property bool pending: maxSizeControl.value !== pool.maxSize || maxIdleControl.value !== pool.maxIdle
-                        || maxIdleTimeControl.value !== pool.maxIdleTime || maxAgeControl.value !== pool.maxAge
-                        || healthControl.value !== pool.healthCheckInterval
+                    // Live: each slider sets the running pool; a refused value
+                    // (e.g. max_idle above max_size) stays marked.
                     LabeledSlider {
                         id: maxSizeControl
                         objectName: "maxSizeControl"
@@ -176,66 +175,74 @@ ApplicationWindow {
                         from: 1; to: 32; stepSize: 1
                         value: pool.maxSize
                         pending: value !== pool.maxSize
+                        onMoved: pool.maxSize = value
                     }
                     LabeledSlider {
-                        id: maxIdleControl
                         objectName: "maxIdleControl"
                         label: "max_idle"
                         from: -1; to: 32; stepSize: 1
                         value: pool.maxIdle
                         format: function (v) { return v < 0 ? "= max_size" : Math.round(v).toString() }
                         pending: value !== pool.maxIdle
+                        onMoved: pool.maxIdle = value
                     }
                     LabeledSlider {
-                        id: maxIdleTimeControl
+                        objectName: "minIdleControl"
+                        label: "min_idle"
+                        from: 0; to: 16; stepSize: 1
+                        value: pool.minIdle
+                        pending: value !== pool.minIdle
+                        onMoved: pool.minIdle = value
+                    }
+                    LabeledSlider {
                         objectName: "maxIdleTimeControl"
                         label: "max_idle_time"
                         from: 0; to: 30000; stepSize: 500
                         value: pool.maxIdleTime
                         format: window.formatMs
                         pending: value !== pool.maxIdleTime
+                        onMoved: pool.maxIdleTime = value
                     }
                     LabeledSlider {
-                        id: maxAgeControl
                         objectName: "maxAgeControl"
                         label: "max_age"
                         from: 0; to: 60000; stepSize: 1000
                         value: pool.maxAge
                         format: window.formatMs
                         pending: value !== pool.maxAge
+                        onMoved: pool.maxAge = value
                     }
                     LabeledSlider {
-                        id: healthControl
                         objectName: "healthCheckControl"
                         label: "health-check interval"
                         from: 0; to: 10000; stepSize: 250
                         value: pool.healthCheckInterval
                         format: window.formatMs
                         pending: value !== pool.healthCheckInterval
+                        onMoved: pool.healthCheckInterval = value
+                    }
+                    LabeledSlider {
+                        id: backoffControl
+                        objectName: "backoffControl"
+                        label: "breaker backoff (start-only)"
+                        from: 0; to: 5000; stepSize: 100
+                        value: pool.backoffInitial
+                        format: window.formatMs
+                        pending: value !== pool.backoffInitial
                     }
                     ActionButton {
                         objectName: "applyButton"
                         Layout.fillWidth: true
                         text: "Apply (replaces the pool)"
-                        tint: settings.pending ? Theme.warning : Theme.accent
-                        onClicked: dashboard.applySettings(maxSizeControl.value, maxIdleControl.value, maxIdleTimeControl.value,
-                                                           maxAgeControl.value, healthControl.value)
-                    }
-                    Text {
-                        Layout.fillWidth: true
-                        wrapMode: Text.WordWrap
-                        color: Theme.dim
-                        font.pixelSize: 11
-                        text: "A pool's settings are fixed once it starts; connpool cannot resize a live pool. "
-                              + "Apply drains this pool (workers finish their round trip) and starts a new one: counters restart at 0."
+                        tint: backoffControl.pending ? Theme.warning : Theme.accent
+                        onClicked: dashboard.applySettings(backoffControl.value)
                     }
                 }
 
                 Card {
                     title: "Fault injection"
-                    subtitle: window.server ? "embedded server" : "external server: off"
+                    subtitle: window.server ? "embedded server" : "external server: drain only"
                     Layout.fillWidth: true
-                    enabled: window.server !== null
                     GridLayout {
                         columns: 2
                         Layout.fillWidth: true
@@ -261,15 +268,23 @@ ApplicationWindow {
                         ActionButton {
                             objectName: "resetButton"
                             Layout.fillWidth: true
-                            Layout.columnSpan: 2
-                            text: "Reset all server connections (RST)"
+                            text: "Reset all (RST)"
                             tint: Theme.warning
                             enabled: window.server !== null && window.server.running
                             onClicked: { window.server.resetConnections(); dashboard.log("warning", "server reset every connection") }
                         }
+                        ActionButton {
+                            objectName: "drainButton"
+                            Layout.fillWidth: true
+                            text: "Drain pool"
+                            tint: Theme.accent
+                            enabled: true
+                            onClicked: dashboard.drain()
+                        }
                     }
                     LabeledSlider {
                         objectName: "delayControl"
+                        enabled: window.server !== null
                         label: "server delay per request"
                         from: 0; to: 2000; stepSize: 10
                         value: window.server ? window.server.delay : 0
@@ -400,11 +415,123 @@ ApplicationWindow {
                 }
             }
 
-            // Right: event log.
+            // Right: every connection, then the event log.
+            ColumnLayout {
+              Layout.preferredWidth: 340
+              Layout.maximumWidth: 340
+              Layout.fillHeight: true
+              spacing: 12
+              Card {
+                title: "Connection list"
+                subtitle: connectionModel.count + " open"
+                Layout.fillWidth: true
+                Layout.preferredHeight: 250
+                ConnectionModel { id: connectionModel; pool: window.pool }
+                ListView {
+                    objectName: "connectionList"
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                    clip: true
+                    spacing: 3
+                    model: connectionModel
+                    delegate: Rectangle {
+                        // Roles: id, state, ageMsecs, idleMsecs, uses, lastError.
+                        readonly property string connState: model.state
+                        width: ListView.view.width
+                        implicitHeight: 22
+                        radius: 4
+                        color: "#1f2630"
+                        readonly property color tint: connState === "active" ? Theme.active : connState === "idle" ? Theme.idle
+                                                     : connState === "checking" ? Theme.warning : Theme.info
+                        Rectangle { width: 4; height: parent.height; radius: 2; color: parent.tint }
+                        Row {
+                            anchors { left: parent.left; leftMargin: 10; verticalCenter: parent.verticalCenter }
+                            spacing: 10
+                            Text { width: 44; text: model.id > 0 ? "#" + model.id : "…"; color: Theme.text; font.pixelSize: 12; font.bold: true }
+                            Text { width: 62; text: connState; color: parent.parent.tint; font.pixelSize: 12 }
+                            Text { width: 70; text: "age " + (model.ageMsecs / 1000).toFixed(1) + " s"; color: Theme.dim; font.pixelSize: 12 }
+                            Text { width: 70; text: model.uses + " uses"; color: Theme.dim; font.pixelSize: 12 }
+                            Text { text: model.lastError.length > 0 ? "⚠ " + model.lastError : ""; color: Theme.warning; font.pixelSize: 11; elide: Text.ElideRight; width: 40 }
+                        }
+                    }
+                }
+              }
+              Card {
+                title: "Resilience and latency"
+                subtitle: "pool histograms"
+                Layout.fillWidth: true
+                RowLayout {
+                    Layout.fillWidth: true
+                    spacing: 10
+                    Rectangle {
+                        id: breakerTile
+                        objectName: "breakerTile"
+                        readonly property bool open: window.pool.circuitOpen
+                        Layout.preferredWidth: 112
+                        implicitHeight: 66
+                        radius: 6
+                        color: open ? Qt.rgba(1, 0.36, 0.48, 0.25) : "#1f2630"
+                        border.color: open ? Theme.error : Theme.cardBorder
+                        Column {
+                            anchors { left: parent.left; leftMargin: 8; verticalCenter: parent.verticalCenter }
+                            spacing: 1
+                            Text { text: breakerTile.open ? "BREAKER OPEN" : "breaker closed"; font.pixelSize: 13; font.bold: true
+                                   color: breakerTile.open ? Theme.error : Theme.idle }
+                            Text { text: window.pool.publishedStats.circuitOpens + " opens"; color: Theme.dim; font.pixelSize: 11 }
+                            Text { text: window.pool.publishedStats.circuitRejects + " rejects"; color: Theme.dim; font.pixelSize: 11 }
+                            Text { text: window.pool.publishedStats.leaksSuspected + " leaks"; color: Theme.dim; font.pixelSize: 11 }
+                        }
+                    }
+                    GridLayout {
+                        id: latencyGrid
+                        Layout.fillWidth: true
+                        columns: 4
+                        rowSpacing: 2
+                        columnSpacing: 8
+                        function ms(us) { return (us / 1000).toFixed(us < 10000 ? 2 : 1) }
+                        Text { text: "ms"; color: Theme.dim; font.pixelSize: 11 }
+                        Text { text: "p50"; color: Theme.p50; font.pixelSize: 12; font.bold: true }
+                        Text { text: "p99"; color: Theme.p99; font.pixelSize: 12; font.bold: true }
+                        Text { text: "max"; color: Theme.dim; font.pixelSize: 12; font.bold: true }
+                        Text { text: "wait"; color: Theme.dim; font.pixelSize: 12 }
+                        Text { objectName: "waitP50"; text: latencyGrid.ms(window.pool.publishedStats.waitP50Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.waitP99Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.waitMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: "create"; color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.createP50Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.createP99Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.createMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: "hold"; color: Theme.dim; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.holdP50Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.holdP99Usecs); color: Theme.text; font.pixelSize: 12 }
+                        Text { text: latencyGrid.ms(window.pool.publishedStats.holdMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+                    }
+                }
+                GridLayout {
+                    objectName: "closesByReason"
+                    Layout.fillWidth: true
+                    columns: 4
+                    rowSpacing: 4
+                    columnSpacing: 6
+                    Repeater {
+                        model: [ { key: "closedIdleTime", label: "idle time" }, { key: "closedMaxAge", label: "max age" },
+                                 { key: "closedPingFailed", label: "ping failed", alarm: true }, { key: "closedDiscarded", label: "discarded" },
+                                 { key: "closedIdleOverflow", label: "idle overflow" }, { key: "closedPoolClosed", label: "pool closed" },
+                                 { key: "closedDrained", label: "drained" }, { key: "closedResized", label: "resized" } ]
+                        Column {
+                            Layout.fillWidth: true
+                            readonly property real value: window.pool.publishedStats[modelData.key]
+                            Text { text: parent.value.toLocaleString(Qt.locale("C"), "f", 0); font.pixelSize: 14; font.bold: true
+                                   color: modelData.alarm && parent.value > 0 ? Theme.error : Theme.text }
+                            Text { text: modelData.label; color: Theme.dim; font.pixelSize: 11 }
+                        }
+                    }
+                }
+              }
             Card {
                 title: "Events"
                 subtitle: events.count + " entries"
-                Layout.preferredWidth: 340
+                Layout.fillWidth: true
                 Layout.fillHeight: true
                 ListView {
                     objectName: "eventLog"
@@ -437,6 +564,7 @@ ApplicationWindow {
                         }
                     }
                 }
+            }
             }
         }
     }

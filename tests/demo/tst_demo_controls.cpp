@@ -1,6 +1,7 @@
-// The dashboard's controls act on the live pool: moving max_size and pressing
-// "Apply (replaces the pool)" starts a pool with that size and drains the old
-// one; the fault injection buttons show up in the counters.
+// The dashboard's controls act on the live pool: moving max_size resizes the
+// SAME pool at once; "Apply (replaces the pool)" is only for the start-only
+// breaker backoff and carries the live settings over; the fault injection
+// buttons show up in the counters.
 #include "dashboard.h"
 
 #include <QtCore/qscopedpointer.h>
@@ -48,7 +49,7 @@ class tst_demo_controls : public QObject {
   }
 
 private slots:
-  void movingMaxSizeAndApplyingReplacesThePoolWithThatSize() {
+  void movingMaxSizeResizesTheLivePoolAndApplyReplacesItOnlyForStartOnlySettings() {
     Dashboard dashboard(QString(), 0, false, {});
     QVERIFY(dashboard.isReady());
     Ui ui;
@@ -65,22 +66,45 @@ private slots:
     click(ui.window, slider, 0.75);
     QTRY_VERIFY(slider->property("value").toInt() > 6);
     const int chosen = slider->property("value").toInt();
-    QCOMPARE(dashboard.pool(), first); // nothing changes before Apply
-    QCOMPARE(first->maxSize(), 6);
+    // Live: the same pool object now has that size, and the pure pool runs with it.
+    QTRY_COMPARE(first->maxSize(), chosen);
+    QCOMPARE(dashboard.pool(), first);
+    QCOMPARE(dashboard.poolGeneration(), 1);
+    QTRY_COMPARE(first->stats().currentMaxSize, chosen);
+    const quint64 gets = first->gets();
+    QTRY_VERIFY(first->gets() > gets); // still serving
 
+    // The breaker backoff is start-only: Apply replaces the pool, keeping the live size.
+    auto* backoff = ui.find("backoffControl");
+    QVERIFY(backoff);
+    auto* backoffSlider = backoff->property("slider").value<QQuickItem*>();
+    QVERIFY(backoffSlider);
+    click(ui.window, backoffSlider, 0.9);
+    QTRY_VERIFY(backoffSlider->property("value").toInt() != first->backoffInitial());
+    const int backoffChosen = backoffSlider->property("value").toInt();
     auto* apply = ui.find("applyButton");
     QVERIFY(apply);
     QVERIFY(apply->property("text").toString().contains(QStringLiteral("replaces the pool")));
     click(ui.window, apply);
     QTRY_VERIFY(dashboard.pool() != first);
     QCOMPARE(dashboard.pool()->maxSize(), chosen);
+    QCOMPARE(dashboard.pool()->backoffInitial(), backoffChosen);
     QCOMPARE(dashboard.poolGeneration(), 2);
-    // The control now shows the live pool's value, and the load moved over.
     QCOMPARE(slider->property("value").toInt(), chosen);
     QTRY_VERIFY(dashboard.pool()->gets() > 0);
     // The old pool drains: its workers stop and it is deleted.
     QTRY_COMPARE(dashboard.retiringPools(), 0);
-    QTRY_COMPARE(dashboard.pool()->property("maxSize").toInt(), chosen);
+  }
+
+  void theConnectionListShowsThePoolsConnections() {
+    Dashboard dashboard(QString(), 0, false, {});
+    QVERIFY(dashboard.isReady());
+    Ui ui;
+    QVERIFY(load(dashboard, ui));
+    auto* list = ui.find("connectionList");
+    QVERIFY(list);
+    QTRY_VERIFY(list->property("count").toInt() > 0);
+    QTRY_COMPARE(list->property("count").toInt(), dashboard.pool()->publishedStats().openCount);
   }
 
   void killingTheServerShowsFactoryFailuresAndRestartRecovers() {

@@ -386,7 +386,7 @@ private slots:
     QVERIFY(!changed.wait(3 * interval));
   }
 
-  void settingsAreFrozenOnceThePoolStarted() {
+  void startOnlySettingsAreFrozenOnceThePoolStarted() {
     SocketPool pool(QStringLiteral("127.0.0.1"), 1);
     QSignalSpy settings(&pool, &SocketPool::settingsChanged);
     pool.setMaxSize(7);
@@ -399,9 +399,15 @@ private slots:
     lease = pool.acquire(QDeadlineTimer(1000)); // port 1: refused
     QCOMPARE(lease.error(), SocketLease::Error::ConnectFailed);
     QVERIFY(pool.isStarted());
-    QTest::ignoreMessage(QtWarningMsg, "connpool::qt::SocketPool: maxSize changed after the pool started; ignored");
-    pool.setMaxSize(3);
-    QCOMPARE(pool.maxSize(), 7);
+    QTest::ignoreMessage(QtWarningMsg, "connpool::qt::SocketPool: port changed after the pool started; ignored");
+    pool.setPort(2);
+    QCOMPARE(pool.port(), 1);
+    QTest::ignoreMessage(QtWarningMsg,
+                         "connpool::qt::SocketPool: leakThreshold changed after the pool started; ignored");
+    pool.setLeakThreshold(10);
+    QCOMPARE(pool.leakThreshold(), 0);
+    pool.setMaxSize(3); // live (tst_SocketPoolLive)
+    QCOMPARE(pool.maxSize(), 3);
   }
 
   void destroyingThePoolWithLeasesOutstandingLeavesThemUsableUntilReturned() {
