@@ -177,10 +177,6 @@ private slots:
     SocketLease lease = pool.acquire(QDeadlineTimer(10000));
     QVERIFY(lease);
     const int drained = pool.drain();
-    QEXPECT_FAIL("",
-                 "pure pool: drain() counts each idle connection twice (mark_excess_locked's second loop sees the "
-                 "slots its first loop claimed); reported, not fixed here",
-                 Continue);
     QCOMPARE(drained, 2);
     QCOMPARE(pool.stats().openCount, 1);
     QVERIFY(echoBlocking(*lease.socket(), "still usable\n"));
