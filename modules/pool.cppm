@@ -31,15 +31,15 @@ export namespace connpool {
 template <class T> class pool {
 public:
   /// Validates `cfg` (std::system_error naming the field when invalid) and
-  /// starts the maintenance thread (unless config.background_maintenance is
-  /// false). With config.min_idle, the first connections are created there,
-  /// in the background; call warm_up() to wait for them.
+  /// starts the maintenance thread when something needs it (unless
+  /// config.background_maintenance is false; a set_* call that makes it
+  /// needed starts it later). With config.min_idle, the first connections
+  /// are created there, in the background; call warm_up() to wait for them.
   explicit pool(config<T> cfg) {
     std::string why;
     if (auto ec = validate(cfg, &why)) throw std::system_error(ec, why);
     core_ = new detail::core<T>(std::move(cfg));
-    if (core_->cfg().background_maintenance)
-      thread_ = std::jthread([c = core_](std::stop_token st) { c->run_maintenance(st); });
+    start_maintenance_if_needed();
   }
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
@@ -208,12 +208,24 @@ public:
 private:
   using field = typename detail::core<T>::duration_field;
   void set_duration(field f, duration d, const char* rule) { check_set(core_->set_duration(f, d), rule); }
-  static void check_set(errc e, const char* rule) {
+  void check_set(errc e, const char* rule) {
     if (e != errc{}) throw std::system_error(make_error_code(e), std::string("connpool: set_") + rule);
+    start_maintenance_if_needed();
   }
-  static std::error_code reported(errc e, std::error_code& ec) noexcept {
-    report(e, ec);
+  std::error_code reported(errc e, std::error_code& ec) noexcept {
+    if (!report(e, ec)) try {
+        start_maintenance_if_needed();
+      } catch (...) { // no thread: maintain() still works when called
+      }
     return ec;
+  }
+  // The thread runs while the pool is open and something needs it; its
+  // interval follows set_* (the core wakes it).
+  void start_maintenance_if_needed() {
+    if (!core_->cfg().background_maintenance) return;
+    std::lock_guard lk(thread_mu_);
+    if (thread_.joinable() || core_->closed() || core_->maintenance_interval() <= duration::zero()) return;
+    thread_ = std::jthread([c = core_](std::stop_token st) { c->run_maintenance(st); });
   }
 
   [[gnu::noinline]] lease<T> get_slow(const context& ctx, const std::source_location& where) {
@@ -254,9 +266,13 @@ private:
     l.core_ = nullptr;
     return *std::exchange(l.slot_, nullptr);
   }
-  void stop_maintenance() noexcept { thread_.request_stop(); }
+  void stop_maintenance() noexcept {
+    std::lock_guard lk(thread_mu_);
+    thread_.request_stop();
+  }
 
   detail::core<T>* core_; // owned: abandoned (not deleted) by ~pool, see core
+  std::mutex thread_mu_;  // guards thread_'s start and stop (set_* may start it from any thread)
   std::jthread thread_;   // maintenance; declared last: stopped and joined first
 };
 

@@ -472,6 +472,18 @@ private slots:
     QCOMPARE(p.stats().age_closed, 1u);
   }
 
+  void settingADurationAtRuntimeStartsTheMaintenanceThreadItNeeds() {
+    tracker t;
+    Pool p(t.config(2)); // nothing to maintain: no thread yet
+    {
+      auto l = p.get();
+    }
+    QCOMPARE(p.idle_count(), std::size_t(1));
+    p.set_max_idle_time(20ms); // real clock: the thread it starts closes the idle one
+    QTRY_COMPARE(p.idle_count(), std::size_t(0));
+    QCOMPARE(p.stats().closed_for(close_reason::idle_time), 1u);
+  }
+
   // ---- drain --------------------------------------------------------------
   void drainClosesIdleNowLeasedOnReturnAndSparesNewConnections() {
     tracker t;
