@@ -90,6 +90,25 @@ struct recorder : connpool::observer {
   }
 };
 
+/// A pool of 4 on a backend that is down, with a 1 s circuit breaker and an
+/// observer, on a manual clock.
+struct breaker_rig {
+  tracker t;
+  backend be;
+  std::shared_ptr<recorder> rec = std::make_shared<recorder>();
+  connpool::manual_clock clock;
+  Pool p{config()};
+
+  connpool::config<fake_conn> config() {
+    auto c = t.manual_config(4, clock);
+    be.wrap(c);
+    c.backoff_initial = 1s;
+    c.observer = rec;
+    be.down = true;
+    return c;
+  }
+};
+
 } // namespace
 
 class tst_PoolResilience : public QObject {
@@ -254,16 +273,8 @@ private slots:
 
   // ---- circuit breaker ------------------------------------------------------
   void openBreakerFailsGetsFastWithTheLastFactoryErrorWithoutDialing() {
-    tracker t;
-    backend be;
-    auto rec = std::make_shared<recorder>();
-    connpool::manual_clock clock;
-    auto c = t.manual_config(4, clock);
-    be.wrap(c);
-    c.backoff_initial = 1s;
-    c.observer = rec;
-    be.down = true;
-    Pool p(c);
+    breaker_rig r;
+    auto& [t, be, rec, clock, p] = r;
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, p.get()); // the dial that opens it
     QCOMPARE(be.dials.load(), 1);
     QVERIFY(p.stats().circuit_open);
@@ -282,16 +293,8 @@ private slots:
     QCOMPARE(rec->take(), std::vector<std::string>{"circuit open"});
   }
   void breakerLetsOneProbeThroughAfterTheBackoffAndClosesOnSuccess() {
-    tracker t;
-    backend be;
-    auto rec = std::make_shared<recorder>();
-    connpool::manual_clock clock;
-    auto c = t.manual_config(4, clock);
-    be.wrap(c);
-    c.backoff_initial = 1s;
-    c.observer = rec;
-    be.down = true;
-    Pool p(c);
+    breaker_rig r;
+    auto& [t, be, rec, clock, p] = r;
     QCOMPARE(get_error(p), make_error_code(errc::factory_failed));
     clock.advance(400ms); // the first delay is jittered within [0.5 s, 1 s]
     QCOMPARE(get_error(p), make_error_code(errc::circuit_open));
@@ -306,14 +309,8 @@ private slots:
     QVERIFY(std::find(events.begin(), events.end(), "circuit closed") != events.end());
   }
   void failedProbeReopensTheBreakerWithADoubledDelay() {
-    tracker t;
-    backend be;
-    connpool::manual_clock clock;
-    auto c = t.manual_config(4, clock);
-    be.wrap(c);
-    c.backoff_initial = 1s;
-    be.down = true;
-    Pool p(c);
+    breaker_rig r;
+    auto& [t, be, rec, clock, p] = r;
     QCOMPARE(get_error(p), make_error_code(errc::factory_failed));
     clock.advance(1s);
     QCOMPARE(get_error(p), make_error_code(errc::factory_failed)); // the probe fails: 2 s now, in [1 s, 2 s]
@@ -325,13 +322,9 @@ private slots:
     QCOMPARE(p.stats().circuit_opens, 1u); // one open episode
   }
   void openBreakerStillServesIdleConnections() {
-    tracker t;
-    backend be;
-    connpool::manual_clock clock;
-    auto c = t.manual_config(2, clock);
-    be.wrap(c);
-    c.backoff_initial = 1s;
-    Pool p(c);
+    breaker_rig r;
+    auto& [t, be, rec, clock, p] = r;
+    be.down = false;
     auto kept = p.get();
     be.down = true;
     QCOMPARE(get_error(p), make_error_code(errc::factory_failed));

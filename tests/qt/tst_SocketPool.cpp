@@ -1,5 +1,6 @@
 // connpool::qt::SocketPool against a real loopback echo server.
 #include "echo.h"
+#include "fillidle.h"
 #include "socketpool.h"
 #include "testserver.h"
 #include "threadfailures.h"
@@ -40,17 +41,6 @@ Q_DECLARE_METATYPE(Drop)
 
 class tst_SocketPool : public QObject {
   Q_OBJECT
-
-private:
-  // Fills the pool with `count` idle sockets that have each done one echo.
-  static bool fillIdle(SocketPool& pool, int count) {
-    std::vector<SocketLease> leases;
-    for (int i = 0; i < count; ++i) {
-      leases.push_back(pool.acquire(QDeadlineTimer(10000)));
-      if (!leases.back() || !echoBlocking(*leases.back().socket(), "warm up\n")) return false;
-    }
-    return true; // all returned here, idle
-  }
 
 private slots:
   void echoFromWorkerThreadsAndGuiThreadReusesSocketsOwnedByTheBorrower() {

@@ -2,6 +2,7 @@
 // circuit breaker, leak reports and the new statistics, against a real
 // loopback echo server.
 #include "echo.h"
+#include "fillidle.h"
 #include "socketpool.h"
 #include "testserver.h"
 
@@ -19,17 +20,6 @@ using connpool::qt::SocketPoolStats;
 
 class tst_SocketPoolLive : public QObject {
   Q_OBJECT
-
-private:
-  // Fills the pool with `count` idle sockets that have each done one echo.
-  static bool fillIdle(SocketPool& pool, int count) {
-    std::vector<SocketLease> leases;
-    for (int i = 0; i < count; ++i) {
-      leases.push_back(pool.acquire(QDeadlineTimer(10000)));
-      if (!leases.back() || !echoBlocking(*leases.back().socket(), "warm up\n")) return false;
-    }
-    return true; // all returned here, idle
-  }
 
 private slots:
   void liveMaxSizeShrinkClosesIdleExcessOnTheSamePool() {
