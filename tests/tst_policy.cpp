@@ -39,6 +39,74 @@ private slots:
   void maintenanceIntervalIsFlooredAtOneMillisecond() {
     QCOMPARE(maintenance_interval(0s, 1us, 0s, 0s), duration(1ms));
   }
+  void maintenanceIntervalCoversLeaksAndKeepingFilled() {
+    QCOMPARE(maintenance_interval(0s, 0s, 0s, 0s, 10s), duration(5s));
+    QCOMPARE(maintenance_interval(0s, 0s, 0s, 0s, {}, true), duration(250ms));
+    QCOMPARE(maintenance_interval(0s, 100ms, 0s, 0s, {}, true), duration(50ms));
+  }
+
+  // ---- circuit breaker ----------------------------------------------------
+  void breakerOffLetsEveryDialThroughAndNeverOpens() {
+    breaker b; // initial 0: off
+    QVERIFY(!b.on_failure(time_point{}, 0.5));
+    QCOMPARE(b.may_dial(time_point{}), breaker::verdict::dial);
+  }
+  void breakerOpensOnFailureRejectsUntilTheJitteredDelayThenLetsOneProbe() {
+    breaker b{.initial = 1s, .max_delay = 4s};
+    const time_point t0{std::chrono::hours(1)};
+    QVERIFY(b.on_failure(t0, 0.0)); // just opened; u = 0: half the delay
+    QCOMPARE(b.retry_at, t0 + 500ms);
+    QCOMPARE(b.may_dial(t0 + 499ms), breaker::verdict::reject);
+    QCOMPARE(b.may_dial(t0 + 500ms), breaker::verdict::probe);
+    QCOMPARE(b.may_dial(t0 + 501ms), breaker::verdict::reject); // one probe at a time
+    QVERIFY(b.on_success());                                    // closed by the probe
+    QCOMPARE(b.may_dial(t0 + 501ms), breaker::verdict::dial);
+    QVERIFY(!b.on_success()); // already closed
+  }
+  void failedProbesDoubleTheDelayUpToTheMaximum() {
+    breaker b{.initial = 1s, .max_delay = 4s};
+    const time_point t0{std::chrono::hours(1)};
+    QVERIFY(b.on_failure(t0, 0.999999));
+    for (duration expect : {2s, 4s, 4s}) {
+      QCOMPARE(b.may_dial(b.retry_at), breaker::verdict::probe);
+      QVERIFY(!b.on_failure(b.retry_at, 0.999999)); // still open: not a new opening
+      QCOMPARE(b.delay, expect);
+    }
+  }
+  void abandonedProbeLetsTheNextDialProbe() {
+    breaker b{.initial = 1s, .max_delay = 4s};
+    const time_point t0{std::chrono::hours(1)};
+    b.on_failure(t0, 0.5);
+    QCOMPARE(b.may_dial(t0 + 1s), breaker::verdict::probe);
+    b.on_abandoned();
+    QCOMPARE(b.may_dial(t0 + 1s), breaker::verdict::probe);
+  }
+
+  // ---- retirement budget and jitter -----------------------------------------
+  void retirementBudgetAllowsRatePerSecondWithABurstOfOneSecond() {
+    retirement_budget r{.rate = 2};
+    const time_point t0{std::chrono::hours(1)};
+    QVERIFY(r.take(t0));
+    QVERIFY(r.take(t0));
+    QVERIFY(!r.take(t0));
+    QVERIFY(!r.take(t0 + 499ms));
+    QVERIFY(r.take(t0 + 500ms)); // refilled one
+    QVERIFY(!r.take(t0 + 500ms));
+    for (int i = 0; i < 2; ++i)
+      QVERIFY(r.take(t0 + 1h)); // capped at one second's worth
+    QVERIFY(!r.take(t0 + 1h));
+  }
+  void retirementBudgetOfZeroIsUnlimited() {
+    retirement_budget r;
+    for (int i = 0; i < 1000; ++i)
+      QVERIFY(r.take(time_point{}));
+  }
+  void ageCutIsAFractionOfTheJitter() {
+    QCOMPARE(age_cut(0s, 0.5), duration(0s));
+    QCOMPARE(age_cut(10s, 0.0), duration(0s));
+    QCOMPARE(age_cut(10s, 0.5), duration(5s));
+    QVERIFY(age_cut(10s, 0.999999) < duration(10s));
+  }
 };
 
 QTEST_APPLESS_MAIN(tst_Policy)
