@@ -1250,11 +1250,13 @@ private:
   // background dial started for them — or, with the breaker open, a fast
   // failure (there is room, so nothing else is coming for them).
   void serve_waiters_locked() {
-    if (closed_.load(std::memory_order_relaxed)) return;
-    const auto uncovered = [this] {
-      return waiting_.load(std::memory_order_relaxed) > (cfg_.background_dials ? bg_dialing_ : 0);
-    };
-    while (head_ && uncovered() && open_ < max_size_.load(std::memory_order_relaxed) && dial_slot_free_locked()) {
+    while (head_ && room_for_waiter({.closed = closed_.load(std::memory_order_relaxed),
+                                     .waiting = waiting_.load(std::memory_order_relaxed),
+                                     .covered = cfg_.background_dials ? bg_dialing_ : 0,
+                                     .open = open_,
+                                     .max_size = max_size_.load(std::memory_order_relaxed),
+                                     .dialing = dialing_,
+                                     .max_connecting = cfg_.max_connecting})) {
       if (breaker_.may_dial(now()) == breaker::verdict::reject) {
         fail_first_waiter_locked(errc::circuit_open, last_failure_);
         continue;

@@ -1,6 +1,7 @@
 // connpool:policy — the pool's decisions that need no state of their own, as
-// pure, I/O-free functions: is a connection expired, who gets a freed slot,
-// how often maintenance runs. Tests drive them directly, with no threads,
+// pure, I/O-free code: is a connection expired, may a waiter get a new
+// connection, how often maintenance runs, the circuit breaker, the
+// retirement budget, the max_age jitter. Tests drive them directly, with no threads,
 // sockets or clocks (tests/tst_policy.cpp). (Which idle connection a get
 // takes and where a returned one goes are decided by the slot state machine
 // in core.cppm: they are tested through the pool, tests/tst_pool.cpp and the
@@ -15,10 +16,15 @@ import :clock;
 
 export namespace connpool::detail {
 
-/// What the pool looks like to a decision (read under the core's lock).
+/// What the pool looks like to a waiter decision (read under the core's lock).
 struct pool_view {
   bool closed = false;
-  std::size_t waiting = 0;
+  std::size_t waiting = 0; ///< queued gets
+  std::size_t covered = 0; ///< of which background dials already in flight will serve
+  std::size_t open = 0;    ///< connections plus capacity granted
+  std::size_t max_size = 0;
+  std::size_t dialing = 0;        ///< factory calls running or granted
+  std::size_t max_connecting = 0; ///< 0 = no cap
 };
 
 /// Is a connection still usable, and if not, which limit did it pass?
@@ -31,12 +37,12 @@ inline expiry check_expiry(time_point created, time_point last_returned, time_po
   return expiry::fresh;
 }
 
-/// A slot is freed (a connection closed, a factory failed): the first waiter
-/// inherits it and creates a connection itself, or the slot is released.
-enum class slot_action { grant_to_waiter, release };
-
-inline slot_action decide_freed_slot(const pool_view& p) noexcept {
-  return (!p.closed && p.waiting > 0) ? slot_action::grant_to_waiter : slot_action::release;
+/// Capacity freed, a dial ended or the pool grew: may the first waiter not
+/// yet covered by a dial in flight get a new connection (capacity to dial,
+/// or a background dial)? The breaker has the last word (see breaker).
+inline bool room_for_waiter(const pool_view& p) noexcept {
+  return !p.closed && p.waiting > p.covered && p.open < p.max_size &&
+         (p.max_connecting == 0 || p.dialing < p.max_connecting);
 }
 
 /// The period of the maintenance pass: config.cleanup_interval when set,

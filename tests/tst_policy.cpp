@@ -12,10 +12,26 @@ using connpool::time_point;
 class tst_Policy : public QObject {
   Q_OBJECT
 private slots:
-  void freedSlotGoesToFirstWaiter() {
-    QCOMPARE(decide_freed_slot({.waiting = 1}), slot_action::grant_to_waiter);
-    QCOMPARE(decide_freed_slot({.waiting = 0}), slot_action::release);
-    QCOMPARE(decide_freed_slot({.closed = true, .waiting = 1}), slot_action::release);
+  void firstWaiterGetsRoomOnlyBelowMaxSizeAndMaxConnectingWhenNotCoveredOrClosed() {
+    const pool_view room{.waiting = 1, .open = 1, .max_size = 2};
+    QVERIFY(room_for_waiter(room));
+    auto v = room;
+    v.waiting = 0;
+    QVERIFY(!room_for_waiter(v)); // nobody waits
+    v = room;
+    v.closed = true;
+    QVERIFY(!room_for_waiter(v));
+    v = room;
+    v.open = 2;
+    QVERIFY(!room_for_waiter(v)); // at max_size: a return will serve it
+    v = room;
+    v.covered = 1;
+    QVERIFY(!room_for_waiter(v)); // a background dial in flight will serve it
+    v = room;
+    v.max_connecting = 1, v.dialing = 1;
+    QVERIFY(!room_for_waiter(v)); // the dial cap is reached
+    v.dialing = 0;
+    QVERIFY(room_for_waiter(v));
   }
 
   void expiryChecksMaxAgeThenIdleTime() {
