@@ -601,6 +601,7 @@ public:
     m.creating = dialing_;
     m.max_size = max_size_.load(std::memory_order_relaxed);
     m.max_idle = max_idle_.load(std::memory_order_relaxed);
+    m.min_idle = min_idle_.load(std::memory_order_relaxed);
     m.circuit_open = breaker_.open;
     m.circuit_opens = circuit_opens_;
     return m;

@@ -49,6 +49,7 @@ struct metrics {
   std::size_t creating = 0;  ///< factory calls running (or queued background dials)
   std::size_t max_size = 0;  ///< the limit now (set_max_size may change it)
   std::size_t max_idle = 0;  ///< the idle limit now
+  std::size_t min_idle = 0;  ///< idle connections kept ready now (config.min_idle, set_min_idle)
   bool circuit_open = false; ///< gets that need a new connection fail fast
 
   [[nodiscard]] std::uint64_t closed_for(close_reason r) const noexcept {

@@ -123,6 +123,7 @@ std::string to_openmetrics(const metrics& m, std::string_view pool_name, bool eo
   w.sample("db_client_connection_count", "", "state=\"idle\"", std::to_string(m.idle));
   w.sample("db_client_connection_count", "", "state=\"used\"", std::to_string(m.active));
   w.gauge("db_client_connection_idle_max", "Most idle connections kept (max_idle).", m.max_idle);
+  w.gauge("db_client_connection_idle_min", "Idle connections kept ready (min_idle).", m.min_idle);
   w.gauge("db_client_connection_max", "Most connections open at once (max_size).", m.max_size);
   w.gauge("db_client_connection_pending_requests", "Gets waiting for a connection.", m.waiting);
   w.counter("db_client_connection_timeouts", "Gets ended by their deadline.", m.timeouts);

@@ -179,7 +179,7 @@ connpool::metrics sampleMetrics(const std::vector<std::uint64_t>& waitNs) {
   m.closed = 0;
   for (std::size_t r = 0; r < connpool::close_reason_count; ++r)
     m.closed += m.closed_by[r] = 10 + r;
-  m.open = 7, m.idle = 3, m.active = 4, m.waiting = 2, m.creating = 1, m.max_size = 8, m.max_idle = 5;
+  m.open = 7, m.idle = 3, m.active = 4, m.waiting = 2, m.creating = 1, m.max_size = 8, m.max_idle = 5, m.min_idle = 2;
   m.circuit_open = true;
   connpool::detail::histogram_shard shard;
   for (std::uint64_t ns : waitNs)
@@ -232,6 +232,7 @@ private slots:
     const std::map<std::string, std::string> expected = {
         {"db_client_connection_count", "gauge"},
         {"db_client_connection_idle_max", "gauge"},
+        {"db_client_connection_idle_min", "gauge"},
         {"db_client_connection_max", "gauge"},
         {"db_client_connection_pending_requests", "gauge"},
         {"db_client_connection_timeouts", "counter"},
@@ -266,6 +267,7 @@ private slots:
     QCOMPARE(one("db_client_connection_count", {{"state", "used"}}), m.active);
     QCOMPARE(e.find("db_client_connection_count").size(), std::size_t{2});
     QCOMPARE(one("db_client_connection_idle_max"), m.max_idle);
+    QCOMPARE(one("db_client_connection_idle_min"), m.min_idle);
     QCOMPARE(one("db_client_connection_max"), m.max_size);
     QCOMPARE(one("db_client_connection_pending_requests"), m.waiting);
     QCOMPARE(one("db_client_connection_timeouts_total"), m.timeouts);

@@ -122,6 +122,7 @@ private slots:
     c.min_idle = 3;
     Pool p(c);
     QCOMPARE(p.idle_count(), std::size_t(0));
+    QCOMPARE(p.stats().min_idle, std::size_t(3));
     QCOMPARE(p.maintain().created, std::size_t(3));
     QCOMPARE(p.idle_count(), std::size_t(3));
     auto a = p.get(), b = p.get(); // two of them leased: one idle left
@@ -424,6 +425,7 @@ private slots:
     QVERIFY_THROWS_EXCEPTION(std::system_error, p.set_max_size(5));
     QCOMPARE(p.set_max_idle(1, ec), make_error_code(errc::invalid_config)); // max_idle not set at construction
     QCOMPARE(p.set_min_idle(3, ec), make_error_code(errc::invalid_config));
+    QCOMPARE(p.stats().min_idle, std::size_t(1));
     QCOMPARE(p.set_max_age(-1s, ec), make_error_code(errc::invalid_config));
     QCOMPARE(p.set_health_check_interval(1s, ec), make_error_code(errc::invalid_config)); // no ping
     QCOMPARE(p.stats().max_size, std::size_t(2));
