@@ -191,11 +191,10 @@ public:
   /// waiters, not closed). Per-lease bookkeeping (hold time, observer, leak
   /// detection) takes an out-of-line variant of it, still lock-free. Null
   /// when it does not apply: call acquire().
-  [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx, const std::source_location& where) noexcept {
-    return ctx.ended() == errc{} ? try_acquire_fast(where) : nullptr;
+  [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
+    return ctx.ended() == errc{} ? try_acquire_fast() : nullptr;
   }
-  [[gnu::always_inline]] slot<T>* try_acquire_fast(const std::source_location& where) noexcept {
-    (void)where; // used by the hooked variant, in acquire()
+  [[gnu::always_inline]] slot<T>* try_acquire_fast() noexcept {
     if (thread_entry* te = thread_cache::find(id_); te && fast_get_.load(std::memory_order_relaxed) == fast_plain)
       return claim_hint(*te);
     return nullptr;
@@ -294,7 +293,7 @@ private:
       retire(s, sh, close_reason::pool_closed);
       return errc::pool_closed;
     }
-    const time_point t = stamps_.load(std::memory_order_relaxed) ? now() : time_point{};
+    const time_point t = has_limits() ? now() : time_point{};
     if (max_idle_time() > duration::zero()) s.returned.store(t.time_since_epoch().count(), std::memory_order_relaxed);
     if (cfg_.order == idle_order::fifo) s.idle_seq.store(next_idle_seq(), std::memory_order_relaxed);
     if (max_age() > duration::zero() && t - s.created_at() >= age_limit(s) && retirement_allowed(t)) {
@@ -400,7 +399,7 @@ public:
     if (closed_.load(std::memory_order_acquire)) return r;
     const time_point t = now();
     const std::uint32_t n = high_water_.load(std::memory_order_acquire);
-    if (max_idle_time() > duration::zero() || max_age() > duration::zero()) {
+    if (has_limits()) {
       for (std::uint32_t i = 0; i < n; ++i) {
         slot<T>& s = slots_[i];
         if (s.state.load(std::memory_order_relaxed) != idle_slot || expiry_of(s, t) == expiry::fresh) continue;
@@ -529,9 +528,8 @@ public:
       if (n > max_size_.load(std::memory_order_relaxed) || n < min_idle_.load(std::memory_order_relaxed))
         return errc::invalid_config;
       max_idle_.store(n, std::memory_order_relaxed);
-      const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
-      for (std::uint32_t i = 0; i < hw && idle_count_.load(std::memory_order_relaxed) > n; ++i)
-        if (try_claim(slots_[i], busy_slot)) excess.push_back(&slots_[i]);
+      if (const std::size_t idle = idle_count_.load(std::memory_order_relaxed); idle > n)
+        claim_idle_locked(idle - n, close_reason::resized, excess);
     }
     retire_all(excess, close_reason::resized);
     return errc{};
@@ -542,7 +540,6 @@ public:
     if (n > max_size_.load(std::memory_order_relaxed) || (track_idle_ && n > max_idle_.load()))
       return errc::invalid_config;
     min_idle_.store(n, std::memory_order_relaxed);
-    update_paths_locked();
     kick_locked();
     return errc{};
   }
@@ -707,14 +704,15 @@ private:
   // its operation under the old rules (harmless: see set_duration). Caller
   // holds the lock.
   void update_paths_locked() noexcept {
-    const bool limits = max_idle_time_.load() > 0 || max_age_.load() > 0;
+    const bool limits = has_limits();
     const bool fifo = cfg_.order == idle_order::fifo;
-    stamps_.store(limits, std::memory_order_relaxed);
     const std::uint8_t simple = per_lease_ ? fast_hooked : fast_plain;
     fast_put_.store(!limits && !track_idle_ && !fifo ? simple : fast_none, std::memory_order_relaxed);
     fast_get_.store(!limits && !track_idle_ && !fifo && !cfg_.ping ? simple : fast_none, std::memory_order_relaxed);
   }
   duration max_idle_time() const noexcept { return duration(max_idle_time_.load(std::memory_order_relaxed)); }
+  // max_idle_time or max_age set: puts stamp and gets check the clock.
+  bool has_limits() const noexcept { return max_idle_time() > duration::zero() || max_age() > duration::zero(); }
   duration max_age() const noexcept { return duration(max_age_.load(std::memory_order_relaxed)); }
   duration age_limit(const slot<T>& s) const noexcept {
     return max_age() - duration(s.age_cut.load(std::memory_order_relaxed));
@@ -805,7 +803,7 @@ private:
   // Unlocked, slot owned. Why it cannot be leased (expired, ping failed),
   // or nothing when it can.
   std::optional<close_reason> check_usable(slot<T>& s, const context& ctx, counter_shard& sh) {
-    if (stamps_.load(std::memory_order_relaxed)) {
+    if (has_limits()) {
       const time_point t = now();
       const expiry x = expiry_of(s, t);
       if (x == expiry::idle_time) {
@@ -892,20 +890,7 @@ private:
   slot<T>* create(std::unique_lock<std::mutex>& lk, const context& ctx, errc& ec, std::exception_ptr& failure,
                   counter_shard& sh) {
     slot<T>& s = reserve_slot_locked();
-    lk.unlock();
-    duration took{};
-    const bool ok = dial(s, ctx, sh, failure, took);
-    lk.lock();
-    if (!ok) {
-      dial_failed_locked(s, failure, sh);
-      lk.unlock();
-      report_breaker(sh);
-      return fail(ec, errc::factory_failed);
-    }
-    dial_succeeded_locked(sh);
-    lk.unlock();
-    created_event(s, sh, took);
-    report_breaker(sh);
+    if (!dial_and_account(lk, s, ctx, sh, failure)) return fail(ec, errc::factory_failed);
     if (closed_.load(std::memory_order_acquire)) {
       retire(s, sh, close_reason::pool_closed);
       return fail(ec, errc::pool_closed);
@@ -951,9 +936,28 @@ private:
     s.returned.store(t, std::memory_order_relaxed);
     return true;
   }
-  // Unlocked, after dial_succeeded_locked counted it.
-  void created_event(const slot<T>& s, counter_shard& sh, duration took) {
-    notify(sh, [&](observer& o) { o.on_created(s.id.load(std::memory_order_relaxed), took); });
+  // `lk` held, with a unit of capacity and a dial (open_, dialing_) for the
+  // RESERVED slot `s`: runs the factory unlocked, settles the books under
+  // the lock (`also` is the caller's own count of such dials, if any; a
+  // failure goes to the first waiter when `tell_waiter`), then tells the
+  // observer. Returns with `lk` unlocked; true when `s` holds a connection.
+  bool dial_and_account(std::unique_lock<std::mutex>& lk, slot<T>& s, const context& ctx, counter_shard& sh,
+                        std::exception_ptr& failure, std::size_t* also = nullptr, bool tell_waiter = false) {
+    lk.unlock();
+    duration took{};
+    const bool ok = dial(s, ctx, sh, failure, took);
+    lk.lock();
+    if (also) --*also;
+    if (ok) {
+      dial_succeeded_locked(sh);
+    } else {
+      if (tell_waiter) fail_first_waiter_locked(errc::factory_failed, failure); // as if it had dialed itself
+      dial_failed_locked(s, failure, sh);
+    }
+    lk.unlock();
+    if (ok) notify(sh, [&](observer& o) { o.on_created(s.id.load(std::memory_order_relaxed), took); });
+    report_breaker(sh);
+    return ok;
   }
 
   // Caller holds the lock; a dial ended. `created` moves with `creating` (one
@@ -1015,22 +1019,9 @@ private:
     const context ctx =
         cfg_.dial_timeout > duration::zero() ? context::with_timeout(cfg_.dial_timeout) : context::background();
     std::exception_ptr failure;
-    duration took{};
-    const bool ok = dial(s, ctx, sh, failure, took);
     std::unique_lock lk(mu_);
-    --bg_dialing_;
-    if (!ok) {
-      fail_first_waiter_locked(errc::factory_failed, failure); // as if it had dialed itself
-      dial_failed_locked(s, failure, sh);
-    } else {
-      dial_succeeded_locked(sh);
-      lk.unlock();
-      created_event(s, sh, took);
-      place_new(s, sh);
-      lk.lock();
-    }
-    lk.unlock();
-    report_breaker(sh); // while still counted in holds_: the core stays
+    // All of it while still counted in holds_: the core stays.
+    if (dial_and_account(lk, s, ctx, sh, failure, &bg_dialing_, /*tell_waiter=*/true)) place_new(s, sh);
     lk.lock();
     return_shard_locked(&sh);
     --holds_;
@@ -1066,21 +1057,7 @@ private:
     ++dialing_;
     ++filling_;
     slot<T>& s = reserve_slot_locked();
-    lk.unlock();
-    duration took{};
-    const bool ok = dial(s, ctx, sh, failure, took);
-    lk.lock();
-    --filling_;
-    if (!ok) {
-      dial_failed_locked(s, failure, sh);
-      lk.unlock();
-      report_breaker(sh);
-      return fill_result::failed;
-    }
-    dial_succeeded_locked(sh);
-    lk.unlock();
-    created_event(s, sh, took);
-    report_breaker(sh);
+    if (!dial_and_account(lk, s, ctx, sh, failure, &filling_)) return fill_result::failed;
     place_new(s, sh);
     return fill_result::created;
   }
@@ -1135,19 +1112,26 @@ private:
       retire(*s, sh, why);
   }
 
-  // Caller holds the lock. Up to `n` connections retire: idle ones are
-  // claimed into `idle` (the caller retires them), the others are flagged to
-  // retire when they come back. Returns how many.
-  std::size_t mark_excess_locked(std::size_t n, close_reason why, std::vector<slot<T>*>& idle) {
+  // Caller holds the lock. Claims up to `n` idle slots (lowest first) into
+  // `out` for the caller to retire, flagged with `why`; returns how many.
+  std::size_t claim_idle_locked(std::size_t n, close_reason why, std::vector<slot<T>*>& out) {
     std::size_t done = 0;
     const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
     for (std::uint32_t i = 0; i < hw && done < n; ++i)
       if (try_claim(slots_[i], busy_slot)) {
         slots_[i].retire_why.store(why, std::memory_order_relaxed);
-        slots_[i].state.fetch_or(retire_flag, std::memory_order_relaxed); // ours now: skipped below
-        idle.push_back(&slots_[i]);
+        slots_[i].state.fetch_or(retire_flag, std::memory_order_relaxed); // ours: a later scan skips it
+        out.push_back(&slots_[i]);
         ++done;
       }
+    return done;
+  }
+  // Caller holds the lock. Up to `n` connections retire: idle ones are
+  // claimed into `idle` (the caller retires them), the others are flagged to
+  // retire when they come back. Returns how many.
+  std::size_t mark_excess_locked(std::size_t n, close_reason why, std::vector<slot<T>*>& idle) {
+    std::size_t done = claim_idle_locked(n, why, idle);
+    const std::uint32_t hw = high_water_.load(std::memory_order_relaxed);
     for (std::uint32_t i = 0; i < hw && done < n; ++i) {
       slot<T>& s = slots_[i];
       const std::uint32_t st = s.state.load(std::memory_order_relaxed);
@@ -1451,7 +1435,6 @@ private:
   std::atomic<bool> closed_{false};          // written under mu_
   std::atomic<std::uint8_t> fast_get_{0};    // fast_*: a claimed idle slot needs no check; written under mu_
   std::atomic<std::uint8_t> fast_put_{0};    // fast_*: a returned slot needs no stamp or check; written under mu_
-  std::atomic<bool> stamps_{false};          // max_idle_time or max_age set: puts and gets read the clock
   std::atomic<std::uint64_t> max_active_{0}; // peak of leases out; written when a new peak is reached
   // Settings that set_* may change (written under mu_, read anywhere).
   std::atomic<std::size_t> max_size_{0}, max_idle_{0}, min_idle_{0};

@@ -61,18 +61,18 @@ public:
   /// `where` is reported if the lease outlives config.leak_threshold.
   [[gnu::always_inline]] lease<T> get(const context& ctx,
                                       const std::source_location& where = std::source_location::current()) {
-    if (detail::slot<T>* s = core_->try_acquire_fast(ctx, where)) return lease<T>(core_, s);
+    if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) return lease<T>(core_, s);
     return get_slow(ctx, where);
   }
   /// get(context::background()): no deadline, no stop token, so the fast
   /// path skips the context checks altogether.
   [[gnu::always_inline]] lease<T> get(const std::source_location& where = std::source_location::current()) {
-    if (detail::slot<T>* s = core_->try_acquire_fast(where)) return lease<T>(core_, s);
+    if (detail::slot<T>* s = core_->try_acquire_fast()) return lease<T>(core_, s);
     return get_slow(context::background(), where);
   }
   [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec,
                                       const std::source_location& where = std::source_location::current()) noexcept {
-    if (detail::slot<T>* s = core_->try_acquire_fast(ctx, where)) {
+    if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
       if (ec) ec.clear();
       return lease<T>(core_, s);
     }
