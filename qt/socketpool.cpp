@@ -3,6 +3,7 @@
 #include "socketlease_p.h"
 #include "socketprobe_p.h"
 
+#include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qcoreevent.h>
 #include <QtCore/qeventloop.h>
@@ -25,6 +26,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 import connpool;
 
@@ -205,7 +207,7 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s, std
       SocketHolder h{detail::connectSocket(options, earlier(limit, toDeadline(ctx)))};
       // Push: a new socket belongs to no thread until a borrower pulls it
       // (the dialing thread may not be the borrower's, or may not live on).
-      h.socket->moveToThread(nullptr);
+      detail::pushToNoThread(*h.socket);
       return h;
     } catch (const detail::ConnectFailure& failure) {
       reportFailure(*relay, failure);
@@ -321,14 +323,12 @@ public:
 
   QTcpSocket* socket() const noexcept override { return lease_ ? lease_->socket.get() : nullptr; }
 
-  void release() override {
+  void release() override;
+
+  /// The put itself: never inside one of the socket's signals.
+  void returnNow() {
     if (!lease_) return;
     QTcpSocket& s = *lease_->socket;
-    if (!ownedByThisThread(s)) {
-      qWarning("connpool::qt::SocketLease: returned outside its socket's thread; the socket is closed, not pooled");
-      discard();
-      return;
-    }
     noteError();
     if (!detail::isReusable(s)) {
       discard();
@@ -337,16 +337,31 @@ public:
     // The next borrower, maybe in another thread, must not run this one's slots.
     s.disconnect();
     // Push: while idle no thread owns it; the next borrower pulls it.
-    if (s.thread()) s.moveToThread(nullptr);
+    if (s.thread()) detail::pushToNoThread(s);
     std::error_code ec;
     engine_->pool->put(lease_, ec); // pool_closed: it was closed instead, all a late return can get
   }
 
+  /// At the exit of the socket's thread, with a return still deferred: no
+  /// event loop or current-thread bookkeeping to rely on any more.
+  void closeAtThreadExit() {
+    if (!lease_) return;
+    delete lease_->socket.release(); // owned by this (exiting) thread
+    std::error_code ec;
+    engine_->pool->discard(lease_, ec);
+  }
+
   void discard() override {
     if (!lease_) return;
-    if (ownedByThisThread(*lease_->socket)) noteError();
+    if (ownedByThisThread(*lease_->socket)) {
+      noteError();
+      // This may run inside one of the socket's own signals: closed now,
+      // deleted once QtNetwork is done with it. (With no thread, nobody can be
+      // inside its signals: the pool deletes it right here.)
+      if (lease_->socket->thread()) detail::closeInThisThread(std::move(lease_->socket));
+    }
     std::error_code ec;
-    // The socket is deleted here, or by its owner thread if that is not us.
+    // Otherwise the socket is deleted here, or by its owner thread if that is not us.
     engine_->pool->discard(lease_, ec);
   }
 
@@ -362,6 +377,61 @@ private:
   std::shared_ptr<Engine> engine_;
   connpool::lease<SocketHolder> lease_;
 };
+
+/// Leases released in a thread while its event loop runs: their put waits
+/// until control is back in that loop. The release may come from inside one of
+/// the socket's own signals, after which QtNetwork still uses the socket; it
+/// must not reach another thread before that. Every acquire in the thread
+/// returns them first (so it cannot wait for its own socket).
+class DeferredReturns {
+public:
+  void add(std::unique_ptr<PooledLease> lease) {
+    leases_.push_back(std::move(lease));
+    if (posted_) return;
+    posted_ = true;
+    // The dispatcher is a QObject of this thread that outlives its loop.
+    QMetaObject::invokeMethod(
+        QAbstractEventDispatcher::instance(),
+        [this] {
+          posted_ = false;
+          returnAll();
+        },
+        Qt::QueuedConnection);
+  }
+  /// Also called by acquires; the event already posted stays (one per turn
+  /// of the loop, however many leases go through meanwhile).
+  void returnAll() {
+    if (leases_.empty()) return;
+    for (auto& lease : std::exchange(leases_, {}))
+      lease->returnNow();
+  }
+  ~DeferredReturns() {
+    for (auto& lease : leases_)
+      lease->closeAtThreadExit();
+  }
+
+private:
+  std::vector<std::unique_ptr<PooledLease>> leases_;
+  bool posted_ = false;
+};
+thread_local DeferredReturns deferredReturns;
+
+void PooledLease::release() {
+  if (!lease_) return;
+  QTcpSocket& s = *lease_->socket;
+  if (!ownedByThisThread(s)) {
+    qWarning("connpool::qt::SocketLease: returned outside its socket's thread; the socket is closed, not pooled");
+    discard();
+    return;
+  }
+  // A thread without a running event loop emits the socket's signals only
+  // inside its own waitFor...() calls; those return right after the slot.
+  if (!s.thread() || QThread::currentThread()->loopLevel() == 0 || !QAbstractEventDispatcher::instance()) {
+    returnNow();
+    return;
+  }
+  deferredReturns.add(std::make_unique<PooledLease>(std::move(engine_), std::move(lease_)));
+}
 
 /// One acquireAsync() in flight, shared by the helper thread and the relay.
 struct AsyncAcquire {
@@ -424,7 +494,7 @@ protected:
     if (event->type() != AcquireDoneEvent::eventType()) return;
     SocketLease lease = std::move(static_cast<AcquireDoneEvent*>(event)->lease);
     // Pull: from now on the receiver's thread owns the socket.
-    if (QTcpSocket* s = lease.socket(); s && !s->thread()) s->moveToThread(QThread::currentThread());
+    if (QTcpSocket* s = lease.socket(); s && !s->thread()) detail::pullToThisThread(*s);
     auto callback = std::move(callback_);
     op_->detach();
     // Outlive the callback even if it destroys the receiver.
@@ -458,7 +528,9 @@ public:
   static SocketPoolPrivate* get(SocketPool* q) { return q->d.get(); }
 
   std::shared_ptr<Engine> start(QString* why);
-  SocketLease acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where);
+  /// `pull`: move the socket into the calling thread (false: it stays in no
+  /// thread, for the async path to hand on).
+  SocketLease acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where, bool pull);
   void publishStats();
   void shutDown();
   void kickMaintenance();
@@ -685,8 +757,8 @@ bool SocketPoolPrivate::applyLive(Engine& e, int Settings::* field, const Settin
   }
 }
 
-SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop,
-                                       const std::source_location& where) {
+SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where,
+                                       bool pull) {
   QString why;
   const std::shared_ptr<Engine> e = start(&why);
   if (!e)
@@ -701,7 +773,7 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
     connpool::lease<SocketHolder> lease = e->pool->get(ctx, where);
     if (justAcquired) lease->id = justAcquired;
     // Pull the socket in: from now on this (the borrowing) thread owns it.
-    if (QTcpSocket& s = *lease->socket; !s.thread()) s.moveToThread(QThread::currentThread());
+    if (QTcpSocket& s = *lease->socket; pull && !s.thread()) detail::pullToThisThread(s);
     return SocketLease(std::make_unique<PooledLease>(e, std::move(lease)));
   } catch (const detail::ConnectFailure& failure) {
     // Reported by the factory (connectFailed); when the breaker is open this
@@ -871,7 +943,9 @@ bool SocketPool::isStarted() const {
 bool SocketPool::isCircuitOpen() const { return d->circuitOpen; }
 
 SocketLease SocketPool::acquire(QDeadlineTimer deadline, const std::source_location& where) {
-  return d->acquire(deadline, {}, where);
+  deferredReturns.returnAll();
+  detail::collectClosedSockets();
+  return d->acquire(deadline, {}, where, true);
 }
 
 void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDeadlineTimer deadline,
@@ -884,16 +958,18 @@ void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDead
     qWarning("connpool::qt::SocketPool::acquireAsync: call it in the receiver's thread");
     return;
   }
+  deferredReturns.returnAll();
+  detail::collectClosedSockets();
   auto op = std::make_shared<AsyncAcquire>();
   op->relay = new AcquireRelay(op, std::move(callback), receiver);
   d->start(nullptr); // sizes the helper pool before the first task queues
   d->workers.start([d = d.get(), op, deadline, where] {
     // The raw `d` is safe: its destructor waits for every task.
     std::stop_callback cancelOnShutdown(d->shutdown.get_token(), [op] { op->stop.request_stop(); });
-    SocketLease lease = d->acquire(deadline, op->stop.get_token(), where);
-    // Push: from this helper thread to no thread; the relay pulls it into the receiver's.
-    if (QTcpSocket* s = lease.socket()) s->moveToThread(nullptr);
-    if (!lease.isValid() && d->shutdown.stop_requested()) return; // the pool is gone: no callback
+    // The socket stays in no thread; the relay pulls it into the receiver's.
+    SocketLease lease = d->acquire(deadline, op->stop.get_token(), where, false);
+    if (!lease.isValid() && d->shutdown.stop_requested())
+      lease = SocketLease(failedLease(SocketLease::Error::Cancelled, QStringLiteral("the pool was destroyed")));
     op->deliver(std::move(lease));
   });
 }

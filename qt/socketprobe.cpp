@@ -1,11 +1,16 @@
 #include "socketprobe_p.h"
 
+#include <QtCore/qabstracteventdispatcher.h>
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
 #include <QtNetwork/qsslsocket.h>
 #include <QtNetwork/qtcpsocket.h>
 
 #include <algorithm>
 #include <climits>
+#include <utility>
+#include <vector>
 
 #if defined(Q_OS_UNIX)
 #include <cerrno>
@@ -53,6 +58,24 @@ KernelState peekKernel(const QTcpSocket& socket) {
   return KernelState::Unknown;
 #endif
 }
+
+/// Sockets closeInThisThread() could not delete at once: `recent` since the
+/// last collectClosedSockets(), `older` before it. Deleted at thread exit.
+/// Owned by this thread, so deleted directly (at thread exit Qt's own
+/// current-thread bookkeeping may already be gone).
+struct ClosedSockets {
+  std::vector<QTcpSocket*> recent;
+  std::vector<QTcpSocket*> older;
+  static void remove(std::vector<QTcpSocket*>& list) {
+    for (QTcpSocket* socket : std::exchange(list, {}))
+      delete socket;
+  }
+  ~ClosedSockets() {
+    remove(older);
+    remove(recent);
+  }
+};
+thread_local ClosedSockets closedSockets;
 
 } // namespace
 
@@ -113,18 +136,68 @@ bool probeIdleSocket(QTcpSocket& socket, const PingFunction& ping, QDeadlineTime
 
 bool isReusable(QTcpSocket& socket) {
   if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
-  if (auto* ssl = qobject_cast<QSslSocket*>(&socket); ssl && !ssl->isEncrypted()) return false;
+  auto* ssl = qobject_cast<QSslSocket*>(&socket);
+  if (ssl && !ssl->isEncrypted()) return false;
   if (socket.bytesToWrite() > 0) socket.flush();
-  return socket.bytesToWrite() == 0;
+  if (socket.bytesToWrite() > 0) return false;
+  // QTcpSocket learns of a peer's close only when it next reads; a borrower
+  // that did no I/O since then hands back a dead socket that looks connected.
+  switch (peekKernel(socket)) {
+  case KernelState::Closed: return false;
+  case KernelState::Data: return ssl != nullptr; // TLS: maybe records with no application data (the probe decides)
+  case KernelState::Quiet:
+  case KernelState::Unknown: return true;
+  }
+  return true;
 }
 
-ScopedThreadAffinity::ScopedThreadAffinity(QObject& object) : object_(object), pulled_(object.thread() == nullptr) {
-  // Only an object with no thread affinity may be pulled into this thread.
-  if (pulled_) object_.moveToThread(QThread::currentThread());
+void pushToNoThread(QTcpSocket& socket) {
+  for (QSocketNotifier* notifier : socket.findChildren<QSocketNotifier*>())
+    notifier->setEnabled(false);
+  socket.moveToThread(nullptr);
+}
+
+void pullToThisThread(QTcpSocket& socket) {
+  socket.moveToThread(QThread::currentThread());
+  // A connected, idle QAbstractSocket listens for input (data or the peer's
+  // close); it writes nothing, so its write notifier stays off. A thread with
+  // no event dispatcher (std::thread) cannot have notifiers: the blocking API
+  // works without them.
+  if (socket.state() != QAbstractSocket::ConnectedState || !QAbstractEventDispatcher::instance()) return;
+  for (QSocketNotifier* notifier : socket.findChildren<QSocketNotifier*>())
+    if (notifier->type() == QSocketNotifier::Read) notifier->setEnabled(true);
+}
+
+void closeInThisThread(SocketPtr socket) {
+  if (!socket) return;
+  socket->disconnect(); // the borrower's slots must not run for what follows
+  socket->abort();      // the peer sees the close now, whatever happens to the object
+  QThread* const here = QThread::currentThread();
+  const QCoreApplication* const app = QCoreApplication::instance();
+  if (here->loopLevel() > 0 || (app && app->thread() == here)) {
+    // A running event loop deletes it once control is back there, which is
+    // after any signal emission this call is nested in; so does the main
+    // thread's, which every application runs.
+    socket.release()->deleteLater();
+    return;
+  }
+  closedSockets.recent.push_back(socket.release());
+}
+
+void collectClosedSockets() {
+  ClosedSockets& closed = closedSockets;
+  if (closed.recent.empty() && closed.older.empty()) return;
+  ClosedSockets::remove(closed.older);
+  std::swap(closed.older, closed.recent);
+}
+
+ScopedThreadAffinity::ScopedThreadAffinity(QTcpSocket& socket) : socket_(socket), pulled_(socket.thread() == nullptr) {
+  // Only a socket with no thread affinity may be pulled into this thread.
+  if (pulled_) pullToThisThread(socket_);
 }
 
 ScopedThreadAffinity::~ScopedThreadAffinity() {
-  if (pulled_) object_.moveToThread(nullptr);
+  if (pulled_) pushToNoThread(socket_);
 }
 
 } // namespace connpool::qt::detail

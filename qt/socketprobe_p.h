@@ -65,21 +65,50 @@ using PingFunction = std::function<bool(QTcpSocket& socket, QDeadlineTimer deadl
 bool probeIdleSocket(QTcpSocket& socket, const PingFunction& ping, QDeadlineTimer deadline);
 
 /// Whether a socket handed back by its borrower can go back to the pool:
-/// connected, encrypted when TLS, no unread input, no unsent output.
+/// connected, encrypted when TLS, no unread input, no unsent output, and
+/// the kernel shows no EOF, reset or (plain sockets) unsolicited data: the
+/// socket may go straight to a waiting borrower, with no probe in between.
 bool isReusable(QTcpSocket& socket);
 
-/// While alive, an object with no thread affinity is owned by the calling
-/// thread (pulled); it is pushed back to no thread on destruction. Objects
+/// Moves a socket the calling thread owns to no thread, leaving nothing
+/// behind in this thread: its notifiers are disabled first. (An enabled
+/// notifier re-enables itself after a thread change through a queued call;
+/// in a thread that never runs its event loop those calls pile up forever,
+/// and every later moveToThread scans them.)
+void pushToNoThread(QTcpSocket& socket);
+
+/// Moves a socket with no thread affinity into the calling thread and turns
+/// its read notifier back on when the thread can deliver it, so both the
+/// blocking and the signal API work there.
+void pullToThisThread(QTcpSocket& socket);
+
+/// Closes a socket the calling thread owns and deletes it once that is safe:
+/// the caller may be inside one of the socket's own signals (QtNetwork still
+/// uses the object after the slot returns). The connection is aborted now and
+/// every signal connection dropped; the object is deleted by this thread's
+/// event loop (deleteLater) when one is running or this is the main thread,
+/// otherwise at this thread's second acquire from now (see
+/// collectClosedSockets) or when it exits.
+void closeInThisThread(SocketPtr socket);
+
+/// Deletes the sockets closeInThisThread() kept in this thread before the
+/// previous call. Called by every acquire: a slot that discards a lease and
+/// acquires another one, both inside a signal of the first socket, still finds
+/// that socket alive when the signal returns.
+void collectClosedSockets();
+
+/// While alive, a socket with no thread affinity is owned by the calling
+/// thread (pulled); it is pushed back to no thread on destruction. Sockets
 /// with affinity are left alone.
 class ScopedThreadAffinity {
 public:
-  explicit ScopedThreadAffinity(QObject& object);
+  explicit ScopedThreadAffinity(QTcpSocket& socket);
   ScopedThreadAffinity(const ScopedThreadAffinity&) = delete;
   ScopedThreadAffinity& operator=(const ScopedThreadAffinity&) = delete;
   ~ScopedThreadAffinity();
 
 private:
-  QObject& object_;
+  QTcpSocket& socket_;
   bool pulled_;
 };
 

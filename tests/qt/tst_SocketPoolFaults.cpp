@@ -261,7 +261,7 @@ private slots:
       QCOMPARE(b->error(), QAbstractSocket::RemoteHostClosedError);
       a.release(); // returned, not discarded: the pool sees it unconnected and closes it
       b.discard();
-      QCOMPARE(tracker.live(), 0);
+      QTRY_COMPARE(tracker.live(), 0); // closed at once, deleted once QtNetwork is done with it
       SocketPoolStats s = pool.stats();
       QCOMPARE(s.discards, quint64(2));
       QCOMPARE(s.openCount, 0);
@@ -367,7 +367,7 @@ private slots:
       QCOMPARE(s.discards, quint64(1));
       QCOMPARE(s.openCount, 1);
       QCOMPARE(server->accepted(), 1);
-      QCOMPARE(tracker.live(), 1);
+      QTRY_COMPARE(tracker.live(), 1);
       QTRY_COMPARE(lastValue(pingFailures), quint64(2));
       QCOMPARE(failed.count(), 0); // the server was back: no connect failed
     }
@@ -405,19 +405,19 @@ private slots:
       QVERIFY(!echoBlocking(*used.socket(), "after the drop\n", 5000));
       QCOMPARE(used->error(), QAbstractSocket::RemoteHostClosedError);
       used.release(); // unconnected now: closed, not pooled
-      QVERIFY(usedSocket.isNull());
+      QTRY_VERIFY(usedSocket.isNull());
       // Returned without any I/O: Qt may not know yet, but the pool will not
       // hand it out: closed now, or when the probe finds the EOF/RST.
       unused.release();
       SocketLease next = acquire(pool, tracker);
       QVERIFY2(next, qPrintable(next.errorString()));
       QVERIFY(echoBlocking(*next.socket(), "fresh\n"));
-      QVERIFY(unusedSocket.isNull());
+      QTRY_VERIFY(unusedSocket.isNull());
       const SocketPoolStats s = pool.stats();
       QCOMPARE(s.discards + s.pingFailures, quint64(3)); // every dropped socket, one way or the other
       QVERIFY(s.pingFailures >= 1);                      // at least the idle one
       QCOMPARE(s.openCount, 1);
-      QCOMPARE(tracker.live(), 1);
+      QTRY_COMPARE(tracker.live(), 1);
       QTRY_COMPARE(lastValue(pingFailures), s.pingFailures);
       QCOMPARE(failed.count(), 0);
       QCOMPARE(server.accepted(), 4);
@@ -454,7 +454,7 @@ private slots:
       QCOMPARE(lease->state(), QAbstractSocket::ConnectedState);
       // The documented rule for an unfinished exchange: discard.
       lease.discard();
-      QCOMPARE(tracker.live(), 0);
+      QTRY_COMPARE(tracker.live(), 0);
       QTRY_COMPARE(lastValue(discards), quint64(1));
 
       // A borrower that breaks the rule and returns it: nothing is unread or
@@ -538,7 +538,7 @@ private slots:
       QCOMPARE(lease->error(), QAbstractSocket::SocketTimeoutError);
       QVERIFY(lease->bytesToWrite() > 0);
       lease.release(); // unsent output: closed, not pooled
-      QVERIFY(stuck.isNull());
+      QTRY_VERIFY(stuck.isNull());
       SocketPoolStats s = pool.stats();
       QCOMPARE(s.discards, quint64(1));
       QCOMPARE(s.idleCount, 0);
@@ -577,7 +577,8 @@ private slots:
       QCOMPARE(pool.stats().openCount, 0);
 
       // The reply is still in the kernel, which Qt has not looked at: the
-      // socket goes idle, and the probe on the next acquire finds the bytes.
+      // return itself finds the bytes (it may hand the socket straight to a
+      // waiter, with no probe in between), so the socket is closed, not pooled.
       lease = acquire(pool, tracker);
       QVERIFY(lease);
       QPointer<QTcpSocket> unread = lease.socket();
@@ -586,11 +587,12 @@ private slots:
       QVERIFY(kernelHasInput(*lease.socket(), 10000));
       QCOMPARE(lease->bytesAvailable(), 0);
       lease.release();
-      QCOMPARE(pool.stats().idleCount, 1);
+      QCOMPARE(pool.stats().idleCount, 0);
+      QCOMPARE(pool.stats().discards, quint64(2));
       lease = acquire(pool, tracker);
       QVERIFY(lease);
-      QVERIFY(unread.isNull());
-      QCOMPARE(pool.stats().pingFailures, quint64(1));
+      QTRY_VERIFY(unread.isNull());
+      QCOMPARE(pool.stats().pingFailures, quint64(0));
       QVERIFY(echoBlocking(*lease.socket(), "third request\n")); // its own reply, nothing else
       QCOMPARE(lease->bytesAvailable(), 0);
       QCOMPARE(server.accepted(), 3);
