@@ -261,13 +261,14 @@ void load(connpool::pool<pg_conn>& pool, board& b, int me, std::stop_token st, s
 
 double ms_since(steady::time_point t0) { return std::chrono::duration<double, std::milli>(steady::now() - t0).count(); }
 
-// Every load thread has done a SELECT since `t0` (within the recovery limit):
-// the time that took, or -1.
-double recovered_after(board& b, steady::time_point t0) {
+// Waits until every load thread has done a SELECT since `after` (within the
+// recovery limit); returns the ms from `fault` (when the fault began) to
+// then, or -1.
+double recovered(board& b, steady::time_point fault, steady::time_point after) {
   const bool ok = b.wait_until(steady::now() + kRecoveryLimit, [&] {
-    return std::all_of(b.last_ok.begin(), b.last_ok.end(), [&](steady::time_point t) { return t >= t0; });
+    return std::all_of(b.last_ok.begin(), b.last_ok.end(), [&](steady::time_point t) { return t >= after; });
   });
-  return ok ? ms_since(t0) : -1;
+  return ok ? ms_since(fault) : -1;
 }
 
 int drill(const std::string& conninfo, const std::string& stop_cmd, const std::string& start_cmd) {
@@ -293,7 +294,7 @@ int drill(const std::string& conninfo, const std::string& stop_cmd, const std::s
   auto pool = std::make_unique<connpool::pool<pg_conn>>(pool_config(conninfo + " application_name=connpool-drill", n));
   const std::size_t max_size = pool->configuration().max_size;
   board b;
-  std::vector<double> kill_ms, restart_ms;
+  std::vector<double> kill_ms, kill_stmt_ms, restart_ms, outage_ms;
   std::vector<std::uint64_t> kill_errors, restart_errors, killed;
   std::uint64_t most_server_side = 0;
   {
@@ -316,9 +317,10 @@ int drill(const std::string& conninfo, const std::string& stop_cmd, const std::s
         std::lock_guard lk(b.mu);
         before = b.error_total;
       }
-      killed.push_back(std::strtoull(admin_query(kill_sql).c_str(), nullptr, 10));
-      const steady::time_point t1 = steady::now();
-      kill_ms.push_back(recovered_after(b, t1));
+      const steady::time_point t0 = steady::now();
+      killed.push_back(std::strtoull(admin_query(kill_sql).c_str(), nullptr, 10)); // returns once they are gone
+      kill_stmt_ms.push_back(ms_since(t0));
+      kill_ms.push_back(recovered(b, t0, steady::now()));
       check(kill_ms.back() >= 0, "every thread SELECTs again after pg_terminate_backend");
       std::lock_guard lk(b.mu);
       kill_errors.push_back(b.error_total - before);
@@ -332,13 +334,15 @@ int drill(const std::string& conninfo, const std::string& stop_cmd, const std::s
         std::lock_guard lk(b.mu);
         before = b.error_total;
       }
+      const steady::time_point t0 = steady::now();
       check(std::system(stop_cmd.c_str()) == 0, "the server stops");
       check(b.wait_until(std::min(limit, steady::now() + kRecoveryLimit),
                          [&] { return b.error_total >= before + kThreads; }),
             "the load sees errors while the server is down");
       check(std::system(start_cmd.c_str()) == 0, "the server starts again");
       const steady::time_point t1 = steady::now();
-      restart_ms.push_back(recovered_after(b, t1));
+      restart_ms.push_back(recovered(b, t1, t1));
+      outage_ms.push_back(restart_ms.back() < 0 ? -1 : ms_since(t0));
       check(restart_ms.back() >= 0, "every thread SELECTs again after the restart");
       std::lock_guard lk(b.mu);
       restart_errors.push_back(b.error_total - before);
@@ -386,10 +390,12 @@ int drill(const std::string& conninfo, const std::string& stop_cmd, const std::s
               kThreads, max_size, static_cast<unsigned long long>(b.ops),
               static_cast<unsigned long long>(b.error_total), static_cast<long long>(n.most_live.load()), b.most_leased,
               static_cast<unsigned long long>(most_server_side));
-  std::printf("libpq drill: backends killed per round=%s errors during kills=%s recovery_ms=%s\n", join(killed).c_str(),
-              join(kill_errors).c_str(), join(kill_ms).c_str());
-  std::printf("libpq drill: errors during restarts=%s recovery_ms after start=%s\n", join(restart_errors).c_str(),
-              join(restart_ms).c_str());
+  std::printf("libpq drill: backends killed per round=%s errors during kills=%s kill statement ms=%s "
+              "recovery_ms (kill issued -> every thread SELECTs again)=%s\n",
+              join(killed).c_str(), join(kill_errors).c_str(), join(kill_stmt_ms).c_str(), join(kill_ms).c_str());
+  std::printf("libpq drill: errors during restarts=%s recovery_ms (server up -> every thread SELECTs again)=%s "
+              "outage_ms (stop issued -> every thread SELECTs again)=%s\n",
+              join(restart_errors).c_str(), join(restart_ms).c_str(), join(outage_ms).c_str());
   std::string kinds;
   for (const auto& [k, v] : b.errors)
     kinds += " " + k + "=" + std::to_string(v);
