@@ -1,8 +1,10 @@
 // connpool:pool — pool<T>, the public face of the pool.
 //
 // Every operation comes in two forms, like std::filesystem: one throws
-// std::system_error (get() rethrows the factory's own exception), one takes a
-// std::error_code& and never throws. See core.cppm for the design.
+// std::system_error (a get() that dialed and failed rethrows the factory's
+// own exception; one refused by the open breaker throws circuit_open with the
+// last factory exception nested), one takes a std::error_code& and never
+// throws. See core.cppm for the design.
 module;
 #include <condition_variable>
 #include <exception>
@@ -55,9 +57,11 @@ public:
   /// factory runs in the caller's thread, outside any lock), or the next one
   /// returned while waiting at max_size until `ctx` ends.
   /// Errors: pool_closed, get_timeout, cancelled; factory_failed (the
-  /// throwing form rethrows the factory's exception instead).
-  /// circuit_open (config.backoff_initial: the breaker is open; the
-  /// throwing form rethrows the last factory exception).
+  /// factory ran for this get and threw: the throwing form rethrows that
+  /// exception itself); circuit_open (config.backoff_initial: the breaker is
+  /// open and no dial was tried: the throwing form throws
+  /// std::system_error(circuit_open) with the last factory exception nested,
+  /// std::rethrow_if_nested gives it).
   /// `where` is reported if the lease outlives config.leak_threshold.
   [[gnu::always_inline]] lease<T> get(const context& ctx,
                                       const std::source_location& where = std::source_location::current()) {
@@ -77,6 +81,20 @@ public:
       return lease<T>(core_, s);
     }
     return get_slow(ctx, ec, where);
+  }
+  /// The error_code form that also gives this call's own failure: with
+  /// factory_failed, the exception the factory threw for this get (its own
+  /// dial, or the background dial that served it); with circuit_open, the
+  /// last factory exception (the one that keeps the breaker open); null
+  /// otherwise, and on success.
+  [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec, std::exception_ptr& failure,
+                                      const std::source_location& where = std::source_location::current()) noexcept {
+    failure = nullptr;
+    if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
+      if (ec) ec.clear();
+      return lease<T>(core_, s);
+    }
+    return get_slow(ctx, ec, failure, where);
   }
 
   /// Returns a connection: handed to the first waiter, kept idle, or closed
@@ -137,10 +155,7 @@ public:
   void warm_up(const context& ctx = context::background()) { warm_up(core_->min_idle(), ctx); }
   void warm_up(std::size_t idle, const context& ctx = context::background()) {
     std::exception_ptr failure;
-    if (const errc e = core_->warm_up(idle, ctx, failure); e != errc{}) {
-      if (failure) std::rethrow_exception(failure);
-      throw_error(e);
-    }
+    if (const errc e = core_->warm_up(idle, ctx, failure); e != errc{}) throw_failure(e, failure);
   }
   std::error_code warm_up(std::size_t idle, const context& ctx, std::error_code& ec) noexcept {
     std::exception_ptr failure;
@@ -193,7 +208,9 @@ public:
 
   /// One entry per connection (id, state, age, idle since, uses).
   [[nodiscard]] std::vector<connection_info> connections() const { return core_->connections(); }
-  /// The last factory failure (null when none yet).
+  /// The last factory failure of the whole pool, whichever thread's dial it
+  /// was (null when none yet). For the failure of one get, use the
+  /// get(ctx, ec, failure) form, or catch the exception of the throwing one.
   [[nodiscard]] std::exception_ptr last_factory_error() const { return core_->last_failure(); }
 
   /// Open connections: active + idle + being created/checked (origin: Len).
@@ -232,20 +249,36 @@ private:
     errc e{};
     std::exception_ptr failure;
     detail::slot<T>* s = core_->acquire(ctx, e, failure, where);
-    if (!s) {
-      if (failure) std::rethrow_exception(failure);
-      throw_error(e);
-    }
+    if (!s) throw_failure(e, failure);
     return lease<T>(core_, s);
   }
   [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec,
                                       const std::source_location& where) noexcept {
-    errc e{};
     std::exception_ptr failure;
+    return get_slow(ctx, ec, failure, where);
+  }
+  [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec, std::exception_ptr& failure,
+                                      const std::source_location& where) noexcept {
+    errc e{};
     detail::slot<T>* s = core_->acquire(ctx, e, failure, where);
+    if (e != errc::factory_failed && e != errc::circuit_open) failure = nullptr;
     return report(e, ec) ? lease<T>() : lease<T>(core_, s);
   }
   [[noreturn, gnu::noinline]] static void throw_error(errc e) { throw std::system_error(make_error_code(e)); }
+  // A failed get or warm_up: a dial that failed rethrows the factory's own
+  // exception; the open breaker (no dial tried) throws circuit_open with the
+  // last factory exception nested; anything else is its error code.
+  [[noreturn, gnu::noinline]] static void throw_failure(errc e, const std::exception_ptr& failure) {
+    if (e == errc::circuit_open && failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (...) {
+        std::throw_with_nested(std::system_error(make_error_code(e), "connpool: no connection attempt made"));
+      }
+    }
+    if (e == errc::factory_failed && failure) std::rethrow_exception(failure);
+    throw_error(e);
+  }
 
   errc check(const lease<T>& l) const noexcept {
     return l.slot_ && l.core_ == core_ ? errc{} : errc::invalid_connection;

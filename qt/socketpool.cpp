@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -776,12 +777,19 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
     if (QTcpSocket& s = *lease->socket; pull && !s.thread()) detail::pullToThisThread(s);
     return SocketLease(std::make_unique<PooledLease>(e, std::move(lease)));
   } catch (const detail::ConnectFailure& failure) {
-    // Reported by the factory (connectFailed); when the breaker is open this
-    // is its last failure again, and no connect was tried.
+    // Reported by the factory (connectFailed) for this acquire's own connect.
     return SocketLease(
         failedLease(SocketLease::Error::ConnectFailed, failure.message, failure.error, failure.sslErrors));
   } catch (const std::system_error& x) {
     const std::error_code code = x.code();
+    // The breaker is open: no connect was tried; the last failure is nested.
+    if (code == connpool::errc::circuit_open) try {
+        std::rethrow_if_nested(x);
+      } catch (const detail::ConnectFailure& failure) {
+        return SocketLease(
+            failedLease(SocketLease::Error::ConnectFailed, failure.message, failure.error, failure.sslErrors));
+      } catch (...) {
+      }
     SocketLease::Error error = SocketLease::Error::PoolClosed;
     if (code == connpool::errc::get_timeout) error = SocketLease::Error::Timeout;
     if (code == connpool::errc::cancelled) error = SocketLease::Error::Cancelled;

@@ -19,6 +19,8 @@ packages=(
   qml6-module-qtquick-shapes
   # benchmarks and tools
   libbenchmark-dev valgrind
+  # the libpq example and tst_libpq_pool (a throwaway PostgreSQL 15 server)
+  postgresql libpq-dev
 )
 
 missing=()

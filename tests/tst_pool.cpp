@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <stop_token>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -43,6 +45,35 @@ public:
 private:
   std::atomic<int> id_{0};
   std::jthread thread_; // declared last: joined before id_ goes
+};
+std::string what_of(const std::exception_ptr& e) {
+  if (!e) return "(null)";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  }
+}
+/// The ids the observer saw acquired and closed, in order (thread-safe).
+struct close_recorder : connpool::observer {
+  void on_acquired(std::uint64_t id, connpool::duration) override {
+    std::lock_guard lk(mu);
+    acquired_.push_back(id);
+  }
+  void on_closed(std::uint64_t id, connpool::close_reason) override {
+    std::lock_guard lk(mu);
+    closed_.push_back(id);
+  }
+  std::vector<std::uint64_t> acquired() {
+    std::lock_guard lk(mu);
+    return acquired_;
+  }
+  std::vector<std::uint64_t> closed() {
+    std::lock_guard lk(mu);
+    return closed_;
+  }
+  std::mutex mu;
+  std::vector<std::uint64_t> acquired_, closed_;
 };
 auto pinger(std::function<bool(fake_conn&)> f) {
   return [f = std::move(f)](fake_conn& c, const context&) { return f(c); };
@@ -249,6 +280,47 @@ private slots:
     QCOMPARE(s.misses, 1u);
     QCOMPARE(s.waits, 1u);
   }
+  void errorCodeGetGivesTheCallerItsOwnFactoryFailureNotAnotherThreads() {
+    tracker t;
+    auto cfg = t.config(2);
+    gate entered, release;
+    std::atomic<int> calls{0};
+    cfg.factory = [&](const context&) {
+      const int n = ++calls;
+      if (n == 1) {
+        entered.open();
+        release.wait();
+      }
+      if (n <= 2) throw testing_support::factory_error("dial " + std::to_string(n));
+      return fake_conn{n};
+    };
+    Pool p(cfg);
+    std::error_code first_ec;
+    std::exception_ptr first;
+    std::jthread slow([&] { auto l = p.get(context::background(), first_ec, first); });
+    QVERIFY(entered.wait());
+    std::error_code ec;
+    std::exception_ptr mine;
+    QVERIFY(!p.get(context::background(), ec, mine)); // dial 2 fails while dial 1 is held
+    QCOMPARE(ec, errc::factory_failed);
+    QCOMPARE(what_of(mine), std::string("dial 2"));
+    release.open();
+    slow.join();
+    QCOMPARE(first_ec, errc::factory_failed);
+    QCOMPARE(what_of(first), std::string("dial 1"));
+    QCOMPARE(what_of(p.last_factory_error()), std::string("dial 1")); // pool-wide: the last one to fail
+    QCOMPARE(what_of(mine), std::string("dial 2"));                   // still this call's own
+
+    auto ok = p.get(context::background(), ec, mine); // success clears both
+    QVERIFY(ok);
+    QVERIFY(!ec);
+    QVERIFY(!mine);
+    auto other = p.get();
+    mine = first;
+    QVERIFY(!p.get(context::with_timeout(5ms), ec, mine)); // not a factory failure: no exception
+    QCOMPARE(ec, errc::get_timeout);
+    QVERIFY(!mine);
+  }
   void factoryIsCalledOutsideThePoolLock() {
     tracker t;
     auto cfg = t.config(2);
@@ -387,6 +459,64 @@ private slots:
     auto s = p.stats();
     QCOMPARE(s.discards, 1u);
     QCOMPARE(s.misses, 2u);
+  }
+
+  void leaseDiscardClosesTheConnectionFreesTheSlotAndCountsADiscard() {
+    tracker t;
+    auto closes = std::make_shared<close_recorder>();
+    auto cfg = t.config(1);
+    cfg.observer = closes;
+    Pool p(cfg);
+    auto held = p.get();
+    const int conn = held->id;
+    const std::uint64_t id = held.id();
+    queued_getter waiter(p);
+    QTRY_COMPARE(p.stats().waiting, std::size_t(1));
+    held.discard();
+    QVERIFY(!held);
+    QCOMPARE(held.id(), std::uint64_t(0));
+    QTRY_COMPARE(waiter.id(), conn + 1); // the waiter dialled in the freed slot
+    waiter.join();
+    QCOMPARE(t.times_closed(conn), 1);
+    auto s = p.stats();
+    QCOMPARE(s.discards, 1u);
+    QCOMPARE(s.closed_for(connpool::close_reason::discarded), 1u);
+    QCOMPARE(closes->closed(), (std::vector<std::uint64_t>{id}));
+    QVERIFY_THROWS_EXCEPTION(std::system_error, held.discard()); // empty: invalid_connection
+    std::error_code ec;
+    QCOMPARE(held.discard(ec), errc::invalid_connection);
+    QCOMPARE(p.stats().discards, 1u);
+  }
+  void leaseDiscardAfterThePoolIsGoneClosesTheConnection() {
+    tracker t;
+    connpool::lease<fake_conn> l;
+    {
+      Pool p(t.config(1));
+      l = p.get();
+    }
+    std::error_code ec;
+    QVERIFY(!l.discard(ec));
+    QVERIFY(t.all_closed_exactly_once());
+    QCOMPARE(t.closed(), 1);
+  }
+  void leaseIdIsThePoolsConnectionIdRightAfterGet() {
+    tracker t;
+    auto seen = std::make_shared<close_recorder>();
+    auto cfg = t.config(2);
+    cfg.observer = seen;
+    Pool p(cfg);
+    auto a = p.get(), b = p.get();
+    QVERIFY(a.id() != 0 && b.id() != 0 && a.id() != b.id());
+    QCOMPARE(seen->acquired(), (std::vector<std::uint64_t>{a.id(), b.id()})); // what on_acquired said
+    for (const auto& c : p.connections())
+      QVERIFY(c.id == a.id() || c.id == b.id());
+    const std::uint64_t aid = a.id();
+    p.put(a);
+    auto again = p.get(); // the same connection again: the same id
+    QCOMPARE(again.id(), aid);
+    auto moved = std::move(again);
+    QCOMPARE(moved.id(), aid);
+    QCOMPARE(again.id(), std::uint64_t(0));
   }
 
   // ---- expiry and maintenance (manual clock) -----------------------------

@@ -80,6 +80,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -742,8 +743,8 @@ private:
   prediction m_create(bool factory_fails, bool throwing) {
     if (!m_may_dial()) {
       ++m_.m.circuit_rejects;
-      // the throwing form rethrows the last factory error
-      return {false, throwing ? errc::factory_failed : errc::circuit_open, 0};
+      // no dial: circuit_open (the throwing form nests the last factory error)
+      return {false, errc::circuit_open, 0};
     }
     auto c = m_dial(factory_fails);
     if (!c) return {false, errc::factory_failed, 0};
@@ -1106,8 +1107,20 @@ private:
     } catch (const factory_error&) {
       return errc::factory_failed;
     } catch (const std::system_error& e) {
-      return e.code();
+      return thrown_code(e);
     }
+  }
+  // A pool error's code; circuit_open must carry the last factory error
+  // nested (else: protocol_error, which no prediction expects).
+  static std::error_code thrown_code(const std::system_error& e) {
+    if (e.code() != errc::circuit_open) return e.code();
+    try {
+      std::rethrow_if_nested(e);
+    } catch (const factory_error&) {
+      return e.code();
+    } catch (...) {
+    }
+    return std::make_error_code(std::errc::protocol_error);
   }
 
   void do_get(const op& o) {
@@ -1718,8 +1731,8 @@ private:
           want = errc::factory_failed;
           more = false;
           break;
-        case fill::rejected: // the throwing form rethrows the last factory error
-          want = throwing ? errc::factory_failed : errc::circuit_open;
+        case fill::rejected: // no dial: circuit_open (the throwing form nests the last factory error)
+          want = errc::circuit_open;
           more = false;
           break;
         }
@@ -1732,7 +1745,7 @@ private:
       } catch (const factory_error&) {
         ec = errc::factory_failed;
       } catch (const std::system_error& e) {
-        ec = e.code();
+        ec = thrown_code(e);
       }
     } else {
       pool_->warm_up(n, ctx, ec);
