@@ -40,12 +40,8 @@ using std::chrono::milliseconds;
 /// What the pure pool holds: a socket that closes itself in the right thread.
 struct SocketHolder {
   detail::SocketPtr socket;
-  std::uint64_t id = 0; ///< the pure pool's connection id, learnt at its first lease (0 until then)
+  std::uint64_t id = 0; ///< the pure pool's connection id, learnt at its first lease (0 until then: pings report it)
 };
-
-/// The connection id of the lease this thread was just given: the observer's
-/// on_acquired runs in the acquiring thread right before get() returns.
-thread_local std::uint64_t justAcquired = 0;
 
 /// Carries the pool's events from any thread to the SocketPool's thread, and
 /// keeps the last socket error seen per connection. Shared with the pure
@@ -148,7 +144,6 @@ class Observer final : public connpool::observer {
 public:
   explicit Observer(std::shared_ptr<Relay> relay) : relay_(std::move(relay)) {}
 
-  void on_acquired(std::uint64_t id, connpool::duration) override { justAcquired = id; }
   void on_closed(std::uint64_t id, connpool::close_reason) override { relay_->forget(id); }
   void on_leak(const connpool::leak_report& r) override {
     relay_->post([id = r.connection, w = where(r.where), held = toMsecs(r.held), back = r.returned](SocketPool* q) {
@@ -770,9 +765,8 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
                               : connpool::context::with_deadline(deadline.deadline<std::chrono::steady_clock>());
   ctx = ctx.with_stop_token(std::move(stop));
   try {
-    justAcquired = 0;
     connpool::lease<SocketHolder> lease = e->pool->get(ctx, where);
-    if (justAcquired) lease->id = justAcquired;
+    lease->id = lease.id();
     // Pull the socket in: from now on this (the borrowing) thread owns it.
     if (QTcpSocket& s = *lease->socket; pull && !s.thread()) detail::pullToThisThread(s);
     return SocketLease(std::make_unique<PooledLease>(e, std::move(lease)));
