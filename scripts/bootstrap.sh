@@ -17,8 +17,8 @@ packages=(
   qml6-module-qtquick-window qml6-module-qtqml-workerscript
   qml6-module-qtquick-templates qml6-module-qtqml qml6-module-qttest
   qml6-module-qtquick-shapes
-  # benchmarks and tools
-  libbenchmark-dev valgrind
+  # benchmarks and tools (prometheus gives promtool, for tst_qt_MetricsEndpoint)
+  libbenchmark-dev valgrind prometheus
 )
 
 missing=()
