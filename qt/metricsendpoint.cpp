@@ -288,7 +288,7 @@ MetricsEndpoint::Format MetricsEndpoint::negotiate(const QByteArray& accept) {
       else if (name == "version")
         version = value;
     }
-    if (!q) continue; // malformed (q=0, "not acceptable", never beats bestQ)
+    if (!q) continue; // a malformed q drops the range; q=0 ("not acceptable") never beats bestQ
     if ((version.isEmpty() || version == (om ? "1.0.0" : "0.0.4")) && *q > bestQ) {
       best = om ? Format::OpenMetrics : Format::PrometheusText;
       bestQ = *q;
