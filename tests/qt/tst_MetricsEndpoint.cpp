@@ -17,6 +17,14 @@
 #include <memory>
 #include <vector>
 
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
 using connpool::qt::MetricsEndpoint;
 using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;
@@ -267,6 +275,13 @@ private slots:
     if (!QFileInfo(promtool).isExecutable()) promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
     if (promtool.isEmpty())
       QSKIP("promtool is not installed (Debian package prometheus; scripts/bootstrap.sh installs it)");
+#ifdef UNDER_TSAN
+    // Qt 6.4 starts a QProcess with clone(CLONE_VM | CLONE_VFORK); clang 19's
+    // TSan intercepts that clone as a fork and aborts ("CHECK failed:
+    // tsan_rtl.cpp:254 ((!thr->slot)) != (0)"). Nothing here is concurrent:
+    // the debug and asan runs check promtool.
+    QSKIP("QProcess cannot start a child under ThreadSanitizer (clang 19, Qt 6.4); checked in the other builds");
+#endif
 
     // Two pools with traffic, one with a name that needs every escape.
     SocketPool first(QStringLiteral("127.0.0.1"), backendPort_), second(QStringLiteral("127.0.0.1"), backendPort_);
