@@ -1,6 +1,6 @@
 // connpool:openmetrics — a pool's metrics as OpenMetrics 1.0.0 text, what
 // Prometheus scrapes (Content-Type: application/openmetrics-text;
-// version=1.0.0; charset=utf-8).
+// version=1.0.0; charset=utf-8), or in the classic text format 0.0.4 (below).
 //
 // Names follow OpenTelemetry's database connection-pool semantic conventions
 // mapped to Prometheus: db.client.connection.count -> db_client_connection_count
