@@ -1,6 +1,6 @@
 // connpool:openmetrics — a pool's metrics as OpenMetrics 1.0.0 text, what
 // Prometheus scrapes (Content-Type: application/openmetrics-text;
-// version=1.0.0; charset=utf-8).
+// version=1.0.0; charset=utf-8), or in the classic text format 0.0.4 (below).
 //
 // Names follow OpenTelemetry's database connection-pool semantic conventions
 // mapped to Prometheus: db.client.connection.count -> db_client_connection_count
@@ -18,6 +18,14 @@
 // merge_openmetrics (each family once, as OpenMetrics requires) or just
 // concatenate them and append "# EOF\n" (Prometheus accepts that, but the
 // families' metadata lines repeat).
+//
+// The same metrics in the classic Prometheus text format 0.0.4
+// (Content-Type: text/plain; version=0.0.4; charset=utf-8), what scrapers
+// that do not ask for OpenMetrics and `promtool check metrics` read:
+// to_prometheus_text. Same samples; the metadata differs: a counter family
+// is named with its _total (# HELP connpool_gets_total ...), # HELP comes
+// before # TYPE, and there is no # UNIT and no # EOF. Several pools:
+// merge_prometheus_text.
 module;
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +50,16 @@ std::string to_openmetrics(const metrics& m, std::string_view pool_name, bool eo
 /// text in order.
 std::string merge_openmetrics(std::span<const std::string_view> texts, bool eof = true);
 
+/// One pool's metrics in the classic Prometheus text format 0.0.4: the
+/// samples of to_openmetrics, with counters' # HELP / # TYPE named with their
+/// _total, no # UNIT and no # EOF.
+std::string to_prometheus_text(const metrics& m, std::string_view pool_name);
+
+/// Several texts of to_prometheus_text as one exposition: each family's
+/// # HELP / # TYPE once (from its first text), then its samples from every
+/// text in order. (The classic parser rejects a family declared twice.)
+std::string merge_prometheus_text(std::span<const std::string_view> texts);
+
 } // namespace connpool
 
 namespace connpool {
@@ -60,9 +78,11 @@ std::string seconds(std::uint64_t ns) {
   return s;
 }
 
+enum class format { openmetrics, prometheus_text };
+
 class writer {
 public:
-  writer(std::string& out, std::string_view pool_name) : out_(out) {
+  writer(std::string& out, std::string_view pool_name, format f) : out_(out), format_(f) {
     for (const char c : pool_name) {
       if (c == '\\')
         pool_ += "\\\\";
@@ -96,7 +116,17 @@ public:
     sample(name, "_count", "", total);
     sample(name, "_sum", "", seconds(h.sum_ns));
   }
+  // `name`: the OpenMetrics family name (a counter's without _total). `help`
+  // must need no escaping in either format (no backslash, quote or newline).
   void family(std::string_view name, std::string_view type, std::string_view help) {
+    if (format_ == format::prometheus_text) {
+      // 0.0.4 has no families apart from the samples' names: a counter's
+      // metadata names its sample, _total included.
+      const std::string_view total = type == "counter" ? "_total" : "";
+      out_.append("# HELP ").append(name).append(total).append(" ").append(help).append("\n");
+      out_.append("# TYPE ").append(name).append(total).append(" ").append(type).append("\n");
+      return;
+    }
     out_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
     if (name.ends_with("_seconds")) out_.append("# UNIT ").append(name).append(" seconds\n");
     out_.append("# HELP ").append(name).append(" ").append(help).append("\n");
@@ -109,14 +139,11 @@ public:
 
 private:
   std::string& out_;
+  const format format_;
   std::string pool_; // escaped
 };
 
-} // namespace
-
-std::string to_openmetrics(const metrics& m, std::string_view pool_name, bool eof) {
-  std::string out;
-  writer w(out, pool_name);
+void render(writer& w, const metrics& m) {
   // OpenTelemetry db.client.connection.*
   w.family("db_client_connection_count", "gauge",
            "Connections open, by state (idle: ready in the pool; used: leased).");
@@ -159,38 +186,42 @@ std::string to_openmetrics(const metrics& m, std::string_view pool_name, bool eo
   for (std::size_t r = 0; r < close_reason_count; ++r)
     w.sample("connpool_closed_by_reason", "_total",
              std::string("reason=\"") + to_string(static_cast<close_reason>(r)) + "\"", std::to_string(m.closed_by[r]));
-  if (eof) out += "# EOF\n";
-  return out;
 }
 
-std::string merge_openmetrics(std::span<const std::string_view> texts, bool eof) {
+// Both formats: a family starts at a # TYPE line (OpenMetrics, TYPE first)
+// or at a # HELP / # TYPE line naming another family than the one before
+// (0.0.4, HELP first). Its metadata is kept from the text that introduced it.
+std::string merge(std::span<const std::string_view> texts, bool eof) {
   struct family {
     std::string name, lines;
+    std::size_t text; // the index of the text that introduced it
   };
   std::vector<family> families; // in order of first appearance
-  for (const std::string_view text : texts) {
-    family* current = nullptr;
-    bool repeated = false; // current's metadata came from an earlier text
+  for (std::size_t t = 0; t < texts.size(); ++t) {
+    const std::string_view text = texts[t];
+    std::size_t current = SIZE_MAX; // index into families
     for (std::size_t pos = 0; pos < text.size();) {
       std::size_t end = text.find('\n', pos);
       end = end == std::string_view::npos ? text.size() : end + 1;
       std::string line(text.substr(pos, end - pos));
       pos = end;
       if (!line.ends_with('\n')) line += '\n';
-      if (line.starts_with("# TYPE ")) {
+      const bool type = line.starts_with("# TYPE "), help = line.starts_with("# HELP ");
+      if (type || help) {
         const std::string_view rest = std::string_view(line).substr(7);
         const std::string_view name = rest.substr(0, rest.find_first_of(" \n"));
-        current = nullptr;
-        for (family& f : families)
-          if (f.name == name) current = &f;
-        repeated = current != nullptr;
-        if (!current) current = &families.emplace_back(family{std::string(name), {}});
-        if (!repeated) current->lines += line;
-      } else if (line.starts_with("# EOF") || !current) {
-        continue; // an EOF, or nothing before the first family
-      } else if (!line.starts_with("#") || !repeated) {
-        current->lines += line;
+        if (type || current == SIZE_MAX || families[current].name != name) {
+          current = SIZE_MAX;
+          for (std::size_t i = 0; i < families.size(); ++i)
+            if (families[i].name == name) current = i;
+          if (current == SIZE_MAX) {
+            current = families.size();
+            families.push_back(family{std::string(name), {}, t});
+          }
+        }
       }
+      if (line.starts_with("# EOF") || current == SIZE_MAX) continue; // an EOF, or nothing before the first family
+      if (!line.starts_with("#") || families[current].text == t) families[current].lines += line;
     }
   }
   std::string out;
@@ -199,5 +230,26 @@ std::string merge_openmetrics(std::span<const std::string_view> texts, bool eof)
   if (eof) out += "# EOF\n";
   return out;
 }
+
+} // namespace
+
+std::string to_openmetrics(const metrics& m, std::string_view pool_name, bool eof) {
+  std::string out;
+  writer w(out, pool_name, format::openmetrics);
+  render(w, m);
+  if (eof) out += "# EOF\n";
+  return out;
+}
+
+std::string to_prometheus_text(const metrics& m, std::string_view pool_name) {
+  std::string out;
+  writer w(out, pool_name, format::prometheus_text);
+  render(w, m);
+  return out;
+}
+
+std::string merge_openmetrics(std::span<const std::string_view> texts, bool eof) { return merge(texts, eof); }
+
+std::string merge_prometheus_text(std::span<const std::string_view> texts) { return merge(texts, false); }
 
 } // namespace connpool

@@ -9,6 +9,7 @@
 #include <QtNetwork/qtcpsocket.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,7 @@ struct Response {
   int status = 200;
   QByteArray reason, contentType, body;
   bool headOnly = false;
+  bool varyAccept = false; // the body depends on the Accept header
 };
 
 Response plain(int status, const char* reason) {
@@ -37,6 +39,19 @@ bool isToken(const QByteArray& s) {
   return !s.isEmpty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || extra.find(c) != extra.npos;
   });
+}
+
+// RFC 9110 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
+std::optional<int> thousandths(const QByteArray& s) {
+  if (s.isEmpty() || s.size() > 5 || (s[0] != '0' && s[0] != '1') || (s.size() > 1 && s[1] != '.')) return {};
+  int value = s[0] == '1' ? 1000 : 0;
+  int scale = 100;
+  for (qsizetype i = 2; i < s.size(); ++i, scale /= 10) {
+    if (s[i] < '0' || s[i] > '9') return {};
+    value += (s[i] - '0') * scale;
+  }
+  if (value > 1000) return {};
+  return value;
 }
 
 } // namespace
@@ -109,6 +124,7 @@ private:
                      "\r\nContent-Type: " + r.contentType + "\r\nContent-Length: " + QByteArray::number(r.body.size()) +
                      "\r\nConnection: close\r\n";
     if (r.status == 405) out += "Allow: GET, HEAD\r\n";
+    if (r.varyAccept) out += "Vary: Accept\r\n";
     out += "\r\n";
     if (!r.headOnly) out += r.body;
     socket_->write(out);
@@ -166,8 +182,17 @@ Response MetricsEndpointPrivate::respond(const QByteArray& head) const {
   const QByteArray path = start[1].split('?').first();
   if (path != "/metrics") return plain(404, "Not Found");
   if (start[0] != "GET" && start[0] != "HEAD") return plain(405, "Method Not Allowed");
-  Response r{200, "OK", "application/openmetrics-text; version=1.0.0; charset=utf-8", q->render()};
+  QByteArray accept; // every Accept line, as one list (RFC 9110 5.3)
+  for (qsizetype i = 1; i < lines.size(); ++i) {
+    const qsizetype colon = lines[i].indexOf(':');
+    if (lines[i].left(colon).compare("accept", Qt::CaseInsensitive) != 0) continue;
+    if (!accept.isEmpty()) accept += ',';
+    accept += lines[i].mid(colon + 1);
+  }
+  const MetricsEndpoint::Format format = MetricsEndpoint::negotiate(accept);
+  Response r{200, "OK", MetricsEndpoint::contentType(format), q->render(format)};
   r.headOnly = start[0] == "HEAD";
+  r.varyAccept = true;
   return r;
 }
 
@@ -231,12 +256,50 @@ void MetricsEndpoint::setRequestTimeout(int msecs) {
 
 quint64 MetricsEndpoint::requestsServed() const { return d->served; }
 
-QByteArray MetricsEndpoint::render() const {
+QByteArray MetricsEndpoint::render(Format format) const {
+  const bool openMetrics = format == Format::OpenMetrics;
   std::vector<std::string> texts;
   for (const auto& e : d->pools)
-    if (e.pool) texts.push_back(e.pool->openMetrics(e.name, false).toStdString());
+    if (e.pool)
+      texts.push_back(
+          (openMetrics ? e.pool->openMetrics(e.name, false) : e.pool->prometheusText(e.name)).toStdString());
   const std::vector<std::string_view> views(texts.begin(), texts.end());
-  return QByteArray::fromStdString(connpool::merge_openmetrics(views));
+  return QByteArray::fromStdString(openMetrics ? connpool::merge_openmetrics(views)
+                                               : connpool::merge_prometheus_text(views));
+}
+
+MetricsEndpoint::Format MetricsEndpoint::negotiate(const QByteArray& accept) {
+  Format best = Format::PrometheusText;
+  int bestQ = 0; // thousandths; the first of equal q wins
+  for (const QByteArray& item : accept.split(',')) {
+    QList<QByteArray> parts = item.split(';');
+    const QByteArray type = parts.takeFirst().trimmed().toLower();
+    const bool om = type == "application/openmetrics-text";
+    if (!om && type != "text/plain") continue; // */*, text/*, protobuf, ...: not a choice between the two
+    QByteArray version;
+    std::optional<int> q = 1000;
+    for (const QByteArray& param : parts) {
+      const qsizetype eq = param.indexOf('=');
+      const QByteArray name = param.left(eq).trimmed().toLower();
+      QByteArray value = eq < 0 ? QByteArray() : param.mid(eq + 1).trimmed();
+      if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.mid(1, value.size() - 2);
+      if (name == "q")
+        q = thousandths(value);
+      else if (name == "version")
+        version = value;
+    }
+    if (!q) continue; // a malformed q drops the range; q=0 ("not acceptable") never beats bestQ
+    if ((version.isEmpty() || version == (om ? "1.0.0" : "0.0.4")) && *q > bestQ) {
+      best = om ? Format::OpenMetrics : Format::PrometheusText;
+      bestQ = *q;
+    }
+  }
+  return best;
+}
+
+QByteArray MetricsEndpoint::contentType(Format format) {
+  return format == Format::OpenMetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                                       : "text/plain; version=0.0.4; charset=utf-8";
 }
 
 } // namespace connpool::qt

@@ -1,5 +1,6 @@
 // MetricsEndpoint: SocketPools' metrics over HTTP for Prometheus (GET
-// /metrics, OpenMetrics text; names in docs/metrics.md).
+// /metrics, OpenMetrics or the classic text format as the client's Accept
+// header asks; names in docs/metrics.md).
 #pragma once
 
 #include <QtCore/qobject.h>
@@ -14,9 +15,12 @@ class SocketPool;
 class MetricsEndpointPrivate;
 
 /// A minimal HTTP/1.1 server on a QTcpServer, for scraping only:
-///  - GET (or HEAD) /metrics: 200, the OpenMetrics text of every pool added
-///    (each family once, samples labelled pool_name), Content-Type
-///    application/openmetrics-text; version=1.0.0; charset=utf-8;
+///  - GET (or HEAD) /metrics: 200, the metrics of every pool added (each
+///    family once, samples labelled pool_name), in the format negotiate()
+///    picks from the request's Accept header: OpenMetrics (Content-Type
+///    application/openmetrics-text; version=1.0.0; charset=utf-8) when it
+///    asks for it, else the classic Prometheus text format (text/plain;
+///    version=0.0.4; charset=utf-8); with Vary: Accept;
 ///  - another path: 404; another method on /metrics: 405;
 ///  - a malformed request, or headers past 8 KiB: 400.
 /// One request per connection (Connection: close). A client that has not
@@ -33,6 +37,13 @@ class MetricsEndpoint : public QObject {
   Q_PROPERTY(quint64 requestsServed READ requestsServed NOTIFY requestsServedChanged)
 
 public:
+  /// The two exposition formats GET /metrics can answer in.
+  enum class Format {
+    OpenMetrics,    ///< OpenMetrics 1.0.0 (connpool::to_openmetrics), ends in "# EOF"
+    PrometheusText, ///< the classic text format 0.0.4 (connpool::to_prometheus_text)
+  };
+  Q_ENUM(Format)
+
   explicit MetricsEndpoint(QObject* parent = nullptr);
   ~MetricsEndpoint() override;
 
@@ -58,8 +69,19 @@ public:
   /// Responses sent, whatever their status.
   quint64 requestsServed() const;
 
-  /// What GET /metrics returns now.
-  QByteArray render() const;
+  /// What GET /metrics returns now, in `format`.
+  QByteArray render(Format format = Format::OpenMetrics) const;
+
+  /// The format for a request whose Accept header is `accept` (several Accept
+  /// lines joined with commas), as Prometheus' client libraries choose: the
+  /// acceptable (q > 0) media range with the highest q (the first of equal
+  /// ones) among application/openmetrics-text (version 1.0.0 or none) and
+  /// text/plain (version 0.0.4 or none) decides; anything else (no header,
+  /// */*, only other types, a malformed q) gives PrometheusText.
+  static Format negotiate(const QByteArray& accept);
+  /// "application/openmetrics-text; version=1.0.0; charset=utf-8" or
+  /// "text/plain; version=0.0.4; charset=utf-8".
+  static QByteArray contentType(Format format);
 
 Q_SIGNALS:
   void listeningChanged();

@@ -1040,6 +1040,16 @@ QByteArray SocketPool::openMetrics(const QString& poolName, bool eof) const {
       connpool::to_openmetrics(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString(), eof));
 }
 
+QByteArray SocketPool::prometheusText(const QString& poolName) const {
+  std::shared_ptr<Engine> e;
+  {
+    std::lock_guard lk(d->mutex);
+    e = d->engine;
+  }
+  return QByteArray::fromStdString(
+      connpool::to_prometheus_text(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString()));
+}
+
 SocketPoolStats SocketPool::publishedStats() const { return d->published; }
 int SocketPool::openCount() const { return d->published.openCount; }
 int SocketPool::idleCount() const { return d->published.idleCount; }

@@ -234,6 +234,10 @@ public:
   /// sample labelled pool_name="poolName"), ending in "# EOF\n" when `eof`.
   /// Thread-safe; all zero before the pool starts. See MetricsEndpoint.
   QByteArray openMetrics(const QString& poolName, bool eof = true) const;
+  /// The same snapshot in the classic Prometheus text format 0.0.4
+  /// (connpool::to_prometheus_text). Thread-safe; all zero before the pool
+  /// starts.
+  QByteArray prometheusText(const QString& poolName) const;
 
   int openCount() const;
   int idleCount() const;

@@ -17,10 +17,13 @@ packages=(
   qml6-module-qtquick-window qml6-module-qtqml-workerscript
   qml6-module-qtquick-templates qml6-module-qtqml qml6-module-qttest
   qml6-module-qtquick-shapes
-  # benchmarks and tools
-  libbenchmark-dev valgrind
-  # the libpq example and tst_libpq_pool (a throwaway PostgreSQL 15 server)
-  postgresql libpq-dev
+  # Qt private headers: tst_qt_SocketPoolCycles counts Qt's posted-event list
+  qt6-base-private-dev
+  # benchmarks and tools (prometheus gives promtool, for tst_qt_MetricsEndpoint)
+  libbenchmark-dev valgrind prometheus
+  # real servers the tests start on loopback: the libpq example and
+  # tst_libpq_pool (a throwaway PostgreSQL 15), tst_qt_SocketPoolRedis
+  postgresql libpq-dev redis-server
 )
 
 missing=()

@@ -1,5 +1,6 @@
-// connpool::to_openmetrics / merge_openmetrics, read back by a strict
-// OpenMetrics 1.0.0 text parser written here.
+// connpool::to_openmetrics / merge_openmetrics and to_prometheus_text /
+// merge_prometheus_text, read back by a strict OpenMetrics 1.0.0 text parser
+// and a strict Prometheus text format 0.0.4 parser written here.
 #include <QTest>
 
 #include <algorithm>
@@ -137,6 +138,82 @@ std::optional<Exposition> parse(const std::string& text, std::string& error, boo
   return e;
 }
 
+/// Parses `text` in the classic text format 0.0.4, stricter than
+/// Prometheus: every family has exactly one # HELP and one # TYPE, both
+/// before its samples, which are contiguous; no other comment (so no # EOF
+/// or # UNIT), no blank line, no timestamp. A counter's name ends in _total
+/// (what promtool's lint asks) and its samples carry exactly that name; a
+/// histogram X has X_bucket (with le), X_sum and X_count.
+std::optional<Exposition> parse_prometheus_text(const std::string& text, std::string& error) {
+  static const std::string name = "[a-zA-Z_:][a-zA-Z0-9_:]*";
+  static const std::string value = "\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"";
+  static const std::string number = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Inf|NaN";
+  static const std::regex type_re("# TYPE (" + name + ") (counter|gauge|histogram|summary|untyped)");
+  static const std::regex help_re("# HELP (" + name + ") ((?:[^\\\\\\n]|\\\\[\\\\n])*)"); // 0.0.4: only \\ and \n
+  static const std::regex sample_re("(" + name + ")(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=" + value +
+                                    ")(?:,[a-zA-Z_][a-zA-Z0-9_]*=" + value + ")*)\\})? (" + number + ")");
+  static const std::regex label_re("([a-zA-Z_][a-zA-Z0-9_]*)=(" + value + ")");
+
+  auto fail = [&](std::size_t line, const std::string& why) {
+    error = "line " + std::to_string(line) + ": " + why;
+    return std::nullopt;
+  };
+  if (!text.empty() && !text.ends_with('\n')) return fail(0, "does not end with a newline");
+  Exposition e;
+  std::set<std::string> series, helped, sampled;
+  std::string current; // the family of the last metadata line or sample
+  std::size_t n = 0, pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++n;
+    std::smatch m;
+    if (std::regex_match(line, m, help_re) || std::regex_match(line, m, type_re)) {
+      const std::string family = m[1];
+      if (sampled.contains(family)) return fail(n, "metadata after the family's samples: " + line);
+      if (family != current && (helped.contains(family) || e.families.contains(family)))
+        return fail(n, "family declared again: " + line);
+      current = family;
+      if (line.starts_with("# HELP ")) {
+        if (!helped.insert(family).second) return fail(n, "second HELP: " + line);
+        e.families[family].help = m[2];
+      } else {
+        if (!e.families[family].type.empty()) return fail(n, "second TYPE: " + line);
+        e.families[family].type = m[2];
+        if (m[2] == "counter" && !family.ends_with("_total")) return fail(n, "counter without _total: " + line);
+      }
+    } else if (std::regex_match(line, m, sample_re)) {
+      if (current.empty() || !helped.contains(current) || e.families[current].type.empty())
+        return fail(n, "sample before its family's HELP and TYPE: " + line);
+      const std::string sname = m[1], type = e.families[current].type;
+      const std::vector<std::string> allowed =
+          type == "histogram" ? std::vector<std::string>{"_bucket", "_sum", "_count"} : std::vector<std::string>{""};
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const std::string& s) { return sname == current + s; }))
+        return fail(n, "sample " + sname + " outside family " + current);
+      Sample s{current, sname, {}, m[3]};
+      const std::string labels = m[2];
+      for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator(); ++it) {
+        const std::string quoted = (*it)[2];
+        if (!s.labels.try_emplace((*it)[1], unescape(std::string_view(quoted).substr(1, quoted.size() - 2))).second)
+          return fail(n, "label repeated");
+      }
+      if ((sname == current + "_bucket") != s.labels.contains("le")) return fail(n, "le on a bucket only: " + line);
+      std::string key = sname;
+      for (const auto& [k, v] : s.labels)
+        key += '\0' + k + '\0' + v;
+      if (!series.insert(key).second) return fail(n, "duplicate series: " + line);
+      e.samples.push_back(std::move(s));
+      sampled.insert(current);
+    } else {
+      return fail(n, "not the Prometheus text format (or a comment): " + line);
+    }
+  }
+  for (const auto& [family, f] : e.families)
+    if (f.type.empty() || !helped.contains(family)) return fail(n, "family without HELP or TYPE: " + family);
+  return e;
+}
+
 /// "1.5" -> 1500000000: an exact decimal of seconds as nanoseconds.
 std::optional<std::uint64_t> nanoseconds(const std::string& s) {
   static const std::regex re("([0-9]+)(?:\\.([0-9]{1,9}))?");
@@ -189,6 +266,53 @@ connpool::metrics sampleMetrics(const std::vector<std::uint64_t>& waitNs) {
   other.record(2ms);
   other.add_to(m.create);
   return m;
+}
+
+// Every gauge and counter sample with the field it carries: (sample name,
+// labels besides pool_name, value).
+struct Expected {
+  std::string name;
+  Labels labels;
+  std::uint64_t value;
+};
+std::vector<Expected> expectedValues(const connpool::metrics& m) {
+  std::vector<Expected> v = {
+      {"db_client_connection_count", {{"state", "idle"}}, m.idle},
+      {"db_client_connection_count", {{"state", "used"}}, m.active},
+      {"db_client_connection_idle_max", {}, m.max_idle},
+      {"db_client_connection_idle_min", {}, m.min_idle},
+      {"db_client_connection_max", {}, m.max_size},
+      {"db_client_connection_pending_requests", {}, m.waiting},
+      {"db_client_connection_timeouts_total", {}, m.timeouts},
+      {"connpool_open", {}, m.open},
+      {"connpool_creating", {}, m.creating},
+      {"connpool_max_active", {}, m.max_active},
+      {"connpool_circuit_open", {}, m.circuit_open ? 1u : 0u},
+      {"connpool_gets_total", {}, m.gets},
+      {"connpool_puts_total", {}, m.puts},
+      {"connpool_discards_total", {}, m.discards},
+      {"connpool_hits_total", {}, m.hits},
+      {"connpool_misses_total", {}, m.misses},
+      {"connpool_waits_total", {}, m.waits},
+      {"connpool_ping_failures_total", {}, m.ping_failures},
+      {"connpool_idle_closed_total", {}, m.idle_closed},
+      {"connpool_age_closed_total", {}, m.age_closed},
+      {"connpool_factory_failures_total", {}, m.factory_failures},
+      {"connpool_close_timeouts_total", {}, m.close_timeouts},
+      {"connpool_cancellations_total", {}, m.cancellations},
+      {"connpool_close_errors_total", {}, m.close_errors},
+      {"connpool_created_total", {}, m.created},
+      {"connpool_closed_total", {}, m.closed},
+      {"connpool_leaks_suspected_total", {}, m.leaks_suspected},
+      {"connpool_circuit_opens_total", {}, m.circuit_opens},
+      {"connpool_circuit_rejects_total", {}, m.circuit_rejects},
+      {"connpool_observer_errors_total", {}, m.observer_errors},
+  };
+  for (std::size_t r = 0; r < connpool::close_reason_count; ++r) {
+    const auto reason = static_cast<connpool::close_reason>(r);
+    v.push_back({"connpool_closed_by_reason_total", {{"reason", connpool::to_string(reason)}}, m.closed_for(reason)});
+  }
+  return v;
 }
 
 // Around the bounds (2^k - 1 and 2^k ns), zero, and past the last finite bucket.
@@ -420,6 +544,141 @@ private slots:
                    "a_seconds_bucket{le=\"+Inf\",b=\"\\\"\"} 1\na_seconds_count 1\n# EOF\n",
                    error),
              error.c_str());
+  }
+
+  // The classic text format 0.0.4 (to_prometheus_text).
+
+  void classicEveryLineParsesWithNoOpenMetricsOnlyLine() {
+    const std::string text = connpool::to_prometheus_text(sampleMetrics(waitValues), "p");
+    std::string error;
+    QVERIFY2(parse_prometheus_text(text, error).has_value(), (error + "\n" + text).c_str());
+    QVERIFY(text.ends_with("\n"));
+    QCOMPARE(text.find("# EOF"), std::string::npos);
+    QCOMPARE(text.find("# UNIT"), std::string::npos);
+    QCOMPARE(text.find("_created{"), std::string::npos); // no _created samples (connpool_created_total is a counter)
+    QVERIFY(!parse(text, error));                        // and it is not OpenMetrics
+  }
+
+  void classicEveryFamilyHasHelpAndTypeCountersNamedWithTotal() {
+    const connpool::metrics m = sampleMetrics(waitValues);
+    const Exposition om = parsed(connpool::to_openmetrics(m, "p"));
+    std::string error;
+    const auto e = parse_prometheus_text(connpool::to_prometheus_text(m, "p"), error);
+    QVERIFY2(e, error.c_str());
+    // The same families, a counter's named with its _total, with the same help.
+    QCOMPARE(e->families.size(), om.families.size());
+    for (const auto& [name, f] : om.families) {
+      const std::string classic = f.type == "counter" ? name + "_total" : name;
+      QVERIFY2(e->families.contains(classic), classic.c_str());
+      QCOMPARE(e->families.at(classic).type, f.type);
+      QCOMPARE(e->families.at(classic).help, f.help);
+      QVERIFY2(!e->families.at(classic).help.empty(), classic.c_str());
+      QCOMPARE(e->families.at(classic).unit, std::string());
+    }
+    QCOMPARE(e->families.at("connpool_gets_total").type, std::string("counter"));
+    QCOMPARE(e->families.at("connpool_closed_by_reason_total").type, std::string("counter"));
+    QCOMPARE(e->families.at("db_client_connection_timeouts_total").type, std::string("counter"));
+    QCOMPARE(e->families.at("db_client_connection_count").type, std::string("gauge"));
+    QCOMPARE(e->families.at("db_client_connection_wait_time_seconds").type, std::string("histogram"));
+  }
+
+  void classicValuesMatchTheMetricsAndTheOpenMetricsSamples() {
+    const connpool::metrics m = sampleMetrics(waitValues);
+    std::string error;
+    const auto e = parse_prometheus_text(connpool::to_prometheus_text(m, weirdName), error);
+    QVERIFY2(e, error.c_str());
+    for (const Expected& x : expectedValues(m)) {
+      Labels labels = x.labels;
+      labels["pool_name"] = weirdName;
+      const auto found = e->find(x.name, labels);
+      QVERIFY2(found.size() == 1, x.name.c_str());
+      QVERIFY2(found[0]->labels == labels, x.name.c_str());
+      QCOMPARE(u64(found[0]), x.value);
+    }
+    // Histograms: exact buckets, count and sum, as in OpenMetrics.
+    const std::string family = "db_client_connection_wait_time_seconds";
+    const auto buckets = e->find(family + "_bucket");
+    QCOMPARE(buckets.size(), std::size_t{27});
+    for (const Sample* b : buckets) {
+      const std::string le = b->labels.at("le");
+      const auto bound = le == "+Inf" ? std::optional<std::uint64_t>(UINT64_MAX) : nanoseconds(le);
+      QVERIFY2(bound.has_value(), le.c_str());
+      QCOMPARE(u64(b), static_cast<std::uint64_t>(
+                           std::count_if(waitValues.begin(), waitValues.end(), [&](auto v) { return v <= *bound; })));
+    }
+    QCOMPARE(u64(e->find(family + "_count")[0]), static_cast<std::uint64_t>(waitValues.size()));
+    QCOMPARE(nanoseconds(e->find(family + "_sum")[0]->value), std::optional<std::uint64_t>(m.wait.sum_ns));
+    QCOMPARE(e->find("db_client_connection_create_time_seconds_sum")[0]->value, std::string("0.002"));
+    // Sample for sample what OpenMetrics has, in the same order.
+    const Exposition om = parsed(connpool::to_openmetrics(m, weirdName));
+    QCOMPARE(e->samples.size(), om.samples.size());
+    for (std::size_t i = 0; i < om.samples.size(); ++i) {
+      QCOMPARE(e->samples[i].name, om.samples[i].name);
+      QVERIFY(e->samples[i].labels == om.samples[i].labels);
+      QCOMPARE(e->samples[i].value, om.samples[i].value);
+    }
+  }
+
+  void classicMergedPoolsDeclareEachFamilyOnce() {
+    const connpool::metrics a = sampleMetrics(waitValues), b = sampleMetrics({5, 6});
+    const std::string ta = connpool::to_prometheus_text(a, "a"), tb = connpool::to_prometheus_text(b, weirdName);
+    std::string error;
+    QVERIFY(!parse_prometheus_text(ta + tb, error)); // concatenated: every family declared twice
+    const std::array<std::string_view, 2> texts = {ta, tb};
+    const std::string merged = connpool::merge_prometheus_text(texts);
+    const auto e = parse_prometheus_text(merged, error);
+    QVERIFY2(e, error.c_str());
+    const auto ea = parse_prometheus_text(ta, error);
+    QVERIFY2(ea, error.c_str());
+    QCOMPARE(e->families.size(), ea->families.size());
+    QCOMPARE(e->samples.size(), 2 * ea->samples.size());
+    QCOMPARE(u64(e->find("connpool_gets_total", {{"pool_name", weirdName}})[0]), b.gets);
+    QCOMPARE(u64(e->find("db_client_connection_wait_time_seconds_count", {{"pool_name", weirdName}})[0]),
+             std::uint64_t{2});
+    QCOMPARE(u64(e->find("db_client_connection_wait_time_seconds_count", {{"pool_name", "a"}})[0]),
+             static_cast<std::uint64_t>(waitValues.size()));
+    // Every family's metadata comes from the first text.
+    QCOMPARE(merged.substr(0, merged.find('\n', merged.find("# TYPE ")) + 1),
+             ta.substr(0, ta.find('\n', ta.find("# TYPE ")) + 1));
+  }
+
+  void classicParserRejectsWhatTheTextFormatOrTheLintForbids() {
+    const std::vector<std::string> bad = {
+        "# TYPE a gauge\na 1\n",                                         // no HELP
+        "# HELP a x\na 1\n",                                             // no TYPE
+        "# HELP a x\n# TYPE a gauge\na{l=\"\\t\"} 1\n",                  // bad escape
+        "# HELP a x\n# TYPE a counter\na 1\n",                           // counter without _total
+        "# HELP a_total x\n# TYPE a_total counter\na 1\n",               // sample outside its family
+        "# HELP a x\n# TYPE a gauge\na 1\na 2\n",                        // duplicate series
+        "# HELP a x\n# TYPE a gauge\na 1\n# EOF\n",                      // OpenMetrics' EOF
+        "# HELP a x\n# TYPE a gauge\n# UNIT a seconds\na 1\n",           // OpenMetrics' UNIT
+        "# HELP a x\n# TYPE a gauge\na 1\n\n",                           // blank line
+        "# HELP a x\n# TYPE a gauge\na 1\n# HELP a x\n",                 // metadata after samples
+        "# HELP a x\n# TYPE a gauge\n# HELP b x\n# TYPE b gauge\na 1\n", // interleaved
+        "# HELP a x\n# TYPE a gauge\na 1\n# HELP b x\n# TYPE a gauge\n", // declared again
+        "# HELP h x\n# TYPE h histogram\nh_bucket 1\n",                  // bucket without le
+        "# HELP a x\n# TYPE a gauge\na 1",                               // no final newline
+    };
+    for (const std::string& text : bad) {
+      std::string error;
+      QVERIFY2(!parse_prometheus_text(text, error), text.c_str());
+    }
+    std::string error;
+    QVERIFY2(parse_prometheus_text("# HELP h_seconds x \\\\ y\n# TYPE h_seconds histogram\n"
+                                   "h_seconds_bucket{le=\"+Inf\",b=\"\\\"\"} 1\nh_seconds_sum 0.5\n"
+                                   "h_seconds_count 1\n# HELP c_total x\n# TYPE c_total counter\nc_total 3\n",
+                                   error),
+             error.c_str());
+  }
+
+  void classicEmptyMetricsRenderZerosAndStillParse() {
+    std::string error;
+    const auto e = parse_prometheus_text(connpool::to_prometheus_text(connpool::metrics{}, ""), error);
+    QVERIFY2(e, error.c_str());
+    QVERIFY(!e->samples.empty());
+    for (const Sample& s : e->samples)
+      QCOMPARE(s.value, std::string("0"));
+    QCOMPARE(connpool::merge_prometheus_text({}), std::string());
   }
 
   void emptyMetricsRenderZerosAndStillParse() {
