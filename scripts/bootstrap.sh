@@ -19,6 +19,8 @@ packages=(
   qml6-module-qtquick-shapes
   # benchmarks and tools
   libbenchmark-dev valgrind
+  # the server tst_qt_SocketPoolRedis runs (its own instance)
+  redis-server
 )
 
 missing=()
