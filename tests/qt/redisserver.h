@@ -19,7 +19,6 @@
 #include <optional>
 
 QT_BEGIN_NAMESPACE
-class QProcess;
 class QTcpSocket;
 class QTemporaryDir;
 QT_END_NAMESPACE
@@ -58,6 +57,8 @@ std::optional<Reply> exchange(QTcpSocket& socket, const QList<QByteArray>& args,
 
 } // namespace resp
 
+class ServerProcess;
+
 class RedisServer {
 public:
   RedisServer();
@@ -81,7 +82,7 @@ public:
   quint16 port() const { return port_; }
   QString errorString() const { return error_; }
   /// What the server printed (its log), for failure messages.
-  QByteArray log() const;
+  QByteArray log();
 
   /// Runs a command over the admin connection (reconnected when the server
   /// closed it). Nothing on failure (errorString() says why).
@@ -117,7 +118,7 @@ private:
   std::optional<QByteArray> infoField(const QByteArray& section, const QByteArray& field);
 
   std::unique_ptr<QTemporaryDir> dir_;
-  std::unique_ptr<QProcess> process_;
+  std::unique_ptr<ServerProcess> process_;
   std::unique_ptr<QTcpSocket> admin_;
   quint16 port_ = 0;
   QString error_;
