@@ -21,10 +21,16 @@ class SocketLeasePrivate;
 /// use it there with the blocking (waitFor...) or the signal API. Destroying
 /// the lease (or release()) returns the socket to the pool: it must happen in
 /// the socket's thread, which then pushes it to no thread. A socket returned
-/// with unread input, unsent output or no connection is closed, not pooled;
-/// call discard() after a failed or unfinished exchange. Signal connections
-/// made to the socket are dropped on return, so the next borrower never runs
-/// this one's slots.
+/// with unread input, unsent output or no connection (Qt's view or the
+/// kernel's) is closed, not pooled; call discard() after a failed or
+/// unfinished exchange. Signal connections made to the socket are dropped on
+/// return, so the next borrower never runs this one's slots.
+///
+/// A lease may end (release, discard, destruction) inside any signal of its
+/// own socket: a closed socket is aborted at once and deleted once QtNetwork
+/// is done with it; in a thread whose event loop is running, a healthy one
+/// goes back to the pool when control returns to that loop (or at the
+/// thread's next acquire).
 ///
 /// An invalid lease carries why the acquire failed.
 class SocketLease {

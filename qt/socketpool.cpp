@@ -335,6 +335,8 @@ public:
     // Push: while idle no thread owns it; the next borrower pulls it.
     if (s.thread()) detail::pushToNoThread(s);
     std::error_code ec;
+    // The pool may close it right here (closed pool, idle overflow, max age).
+    detail::ReturnScope mayBeInsideItsSignal;
     engine_->pool->put(lease_, ec); // pool_closed: it was closed instead, all a late return can get
   }
 
@@ -421,11 +423,18 @@ void PooledLease::release() {
     return;
   }
   // A thread without a running event loop emits the socket's signals only
-  // inside its own waitFor...() calls; those return right after the slot.
+  // inside its own calls on the socket (waitFor...(), flush()); the put is
+  // not deferred there (README: what that leaves).
   if (!s.thread() || QThread::currentThread()->loopLevel() == 0 || !QAbstractEventDispatcher::instance()) {
     returnNow();
     return;
   }
+  // Broken already: closed (and its slot freed) now, not on the next turn.
+  if (!detail::isReusable(s)) {
+    discard();
+    return;
+  }
+  s.disconnect(); // the borrower's slots must not run once it has let go
   deferredReturns.add(std::make_unique<PooledLease>(std::move(engine_), std::move(lease_)));
 }
 
@@ -960,7 +969,8 @@ void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDead
     qWarning("connpool::qt::SocketPool::acquireAsync: call it in the receiver's thread");
     return;
   }
-  deferredReturns.returnAll();
+  // Deferred returns stay deferred: this may be inside a socket's signal,
+  // and an async acquire never waits in this thread for its own socket.
   detail::collectClosedSockets();
   auto op = std::make_shared<AsyncAcquire>();
   op->relay = new AcquireRelay(op, std::move(callback), receiver);

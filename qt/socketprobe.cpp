@@ -14,6 +14,7 @@
 
 #if defined(Q_OS_UNIX)
 #include <cerrno>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #endif
@@ -50,7 +51,13 @@ KernelState peekKernel(const QTcpSocket& socket) {
   do {
     n = ::recv(static_cast<int>(fd), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
-  if (n > 0) return KernelState::Data;
+  if (n > 0) {
+    // Bytes, maybe followed by the peer's FIN: a TLS peer closes with a
+    // close_notify record, then FIN, so the EOF hides behind data.
+    pollfd p{static_cast<int>(fd), POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) return KernelState::Closed;
+    return KernelState::Data;
+  }
   if (n == 0) return KernelState::Closed; // EOF: the peer closed or half-closed
   return errno == EAGAIN || errno == EWOULDBLOCK ? KernelState::Quiet : KernelState::Closed; // ECONNRESET, ...
 #else
@@ -58,6 +65,11 @@ KernelState peekKernel(const QTcpSocket& socket) {
   return KernelState::Unknown;
 #endif
 }
+
+/// Set while this thread returns a socket to the pool (ReturnScope): a close
+/// the pool makes then (pool closed, idle overflow, max age, shrink) may be
+/// inside one of the socket's signals, like a discard.
+thread_local int returning = 0;
 
 /// Sockets closeInThisThread() could not delete at once: `recent` since the
 /// last collectClosedSockets(), `older` before it. Deleted at thread exit.
@@ -83,12 +95,19 @@ void SocketDeleter::operator()(QTcpSocket* socket) const noexcept {
   if (!socket) return;
   QThread* const here = QThread::currentThread();
   if (!socket->thread()) socket->moveToThread(here);
-  if (socket->thread() == here) {
-    delete socket; // aborts the connection
+  if (socket->thread() != here) {
+    socket->deleteLater();
     return;
   }
-  socket->deleteLater();
+  if (returning > 0) {
+    closeInThisThread(SocketPtr(socket));
+    return;
+  }
+  delete socket; // aborts the connection
 }
+
+ReturnScope::ReturnScope() { ++returning; }
+ReturnScope::~ReturnScope() { --returning; }
 
 SocketPtr connectSocket(const ConnectOptions& options, QDeadlineTimer deadline) {
   const int wait = waitMsecs(deadline);
@@ -138,8 +157,9 @@ bool isReusable(QTcpSocket& socket) {
   if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
   auto* ssl = qobject_cast<QSslSocket*>(&socket);
   if (ssl && !ssl->isEncrypted()) return false;
-  if (socket.bytesToWrite() > 0) socket.flush();
-  if (socket.bytesToWrite() > 0) return false;
+  if (socket.bytesToWrite() > 0 || (ssl && ssl->encryptedBytesToWrite() > 0)) socket.flush();
+  // TLS: bytesToWrite() counts plaintext only; records may still wait below.
+  if (socket.bytesToWrite() > 0 || (ssl && ssl->encryptedBytesToWrite() > 0)) return false;
   // QTcpSocket learns of a peer's close only when it next reads; a borrower
   // that did no I/O since then hands back a dead socket that looks connected.
   switch (peekKernel(socket)) {
@@ -157,7 +177,41 @@ void pushToNoThread(QTcpSocket& socket) {
   socket.moveToThread(nullptr);
 }
 
+namespace {
+
+struct ThreadExec : QThread {
+  static int (QThread::* member())() { return &ThreadExec::exec; }
+};
+
+/// Qt 6.4 gives a QThread its property-binding status in QThread::exec();
+/// until then, every object moved into the thread is appended to a list
+/// kept for that moment, which in a thread that never calls exec()
+/// (QThread::create, QThreadPool, QtConcurrent) grows by one entry per pull,
+/// forever. An exec() that finds the thread already told to exit sets the
+/// status and returns at once, running no event loop; exec() is protected,
+/// hence the member pointer taken through a derived class.
+void ensureBindingStatus() {
+  thread_local bool done = false;
+  if (done) return;
+  QThread* const here = QThread::currentThread();
+  if (QCoreApplication::instance() && QCoreApplication::instance()->thread() == here) {
+    done = true; // the main thread has it from the start
+    return;
+  }
+  // Inside a running loop (maybe a local QEventLoop, not exec()) exit() would
+  // stop it: try again at a later pull. (A quit() another thread sent to a
+  // thread that never ran exec() is consumed here; such a thread has no loop
+  // for it to stop.)
+  if (here->loopLevel() > 0) return;
+  done = true;
+  here->exit(0);
+  (here->*ThreadExec::member())();
+}
+
+} // namespace
+
 void pullToThisThread(QTcpSocket& socket) {
+  ensureBindingStatus();
   socket.moveToThread(QThread::currentThread());
   // A connected, idle QAbstractSocket listens for input (data or the peer's
   // close); it writes nothing, so its write notifier stays off. A thread with

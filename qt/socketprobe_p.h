@@ -91,6 +91,17 @@ void pullToThisThread(QTcpSocket& socket);
 /// collectClosedSockets) or when it exits.
 void closeInThisThread(SocketPtr socket);
 
+/// While alive, a socket the pool closes in this thread (SocketDeleter) goes
+/// through closeInThisThread() instead of being deleted at once: wraps a
+/// return that may run inside one of the socket's signals.
+class ReturnScope {
+public:
+  ReturnScope();
+  ReturnScope(const ReturnScope&) = delete;
+  ReturnScope& operator=(const ReturnScope&) = delete;
+  ~ReturnScope();
+};
+
 /// Deletes the sockets closeInThisThread() kept in this thread before the
 /// previous call. Called by every acquire: a slot that discards a lease and
 /// acquires another one, both inside a signal of the first socket, still finds

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 import connpool;
+#include "support/exception_text.h"
 #include "support/fake_connection.h"
 #include "support/gate.h"
 
@@ -46,14 +47,7 @@ private:
   std::atomic<int> id_{0};
   std::jthread thread_; // declared last: joined before id_ goes
 };
-std::string what_of(const std::exception_ptr& e) {
-  if (!e) return "(null)";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  }
-}
+
 /// The ids the observer saw acquired and closed, in order (thread-safe).
 struct close_recorder : connpool::observer {
   void on_acquired(std::uint64_t id, connpool::duration) override {

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 import connpool;
+#include "support/exception_text.h"
 #include "support/fake_connection.h"
 #include "support/gate.h"
 
@@ -69,14 +70,6 @@ std::error_code get_error(Pool& p, const context& ctx = context::background()) {
   return ec;
 }
 
-std::string what_of(const std::exception_ptr& e) {
-  if (!e) return "(null)";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  }
-}
 /// The what() of the exception nested in `e`, or "(none)".
 std::string nested_what(const std::exception& e) {
   try {

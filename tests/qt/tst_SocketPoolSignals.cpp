@@ -13,8 +13,10 @@
 #include <QtNetwork/qtcpsocket.h>
 #include <QtTest/qtest.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <semaphore>
 
 using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;
@@ -65,6 +67,35 @@ bool poolStillWorks(SocketPool& pool, QString* why) {
   return true;
 }
 
+/// A server and a pool of one socket, idle after an echo, so the lease under
+/// test is a reuse.
+struct SignalRig {
+  TestServer server;
+  std::unique_ptr<SocketPool> pool;
+  SignalRig() {
+    if (const quint16 port = server.start()) {
+      pool = std::make_unique<SocketPool>(QStringLiteral("127.0.0.1"), port);
+      pool->setMaxSize(1);
+    }
+  }
+  bool ready() {
+    if (!pool) return false;
+    SocketLease lease = pool->acquire(QDeadlineTimer(10000));
+    return lease && echoBlocking(*lease.socket(), "warm up\n");
+  }
+};
+
+/// Polls `done` with no event processing (QTRY_ would run this thread's
+/// events), for at most `ms`.
+template <class F> bool waitWithoutEvents(F done, int ms = 10000) {
+  const QDeadlineTimer deadline(ms);
+  while (!done()) {
+    if (deadline.hasExpired()) return false;
+    QThread::msleep(1);
+  }
+  return true;
+}
+
 void addEndingRows() {
   QTest::addColumn<Signal>("signal");
   QTest::addColumn<Ending>("ending");
@@ -91,12 +122,10 @@ private slots:
   void leaseEndedInsideASignalOfItsSocketInTheGuiThread() {
     QFETCH(Signal, signal);
     QFETCH(Ending, ending);
-    TestServer server;
-    const quint16 port = server.start();
-    QVERIFY(port);
-    SocketPool pool(QStringLiteral("127.0.0.1"), port);
-    pool.setMaxSize(1);
-    QVERIFY(fillOne(pool));
+    SignalRig rig;
+    QVERIFY(rig.ready());
+    TestServer& server = rig.server;
+    SocketPool& pool = *rig.pool;
 
     // As the README's asynchronous example does, inside a running event loop.
     QEventLoop loop;
@@ -129,12 +158,10 @@ private slots:
   void leaseEndedInsideASignalOfItsSocketInAWorkerWithAnEventLoop() {
     QFETCH(Signal, signal);
     QFETCH(Ending, ending);
-    TestServer server;
-    const quint16 port = server.start();
-    QVERIFY(port);
-    SocketPool pool(QStringLiteral("127.0.0.1"), port);
-    pool.setMaxSize(1);
-    QVERIFY(fillOne(pool));
+    SignalRig rig;
+    QVERIFY(rig.ready());
+    TestServer& server = rig.server;
+    SocketPool& pool = *rig.pool;
 
     bool ended = false;
     QString failure;
@@ -173,12 +200,10 @@ private slots:
   void leaseEndedInsideASignalOfItsSocketInAWorkerWithoutAnEventLoop() {
     QFETCH(Signal, signal);
     QFETCH(Ending, ending);
-    TestServer server;
-    const quint16 port = server.start();
-    QVERIFY(port);
-    SocketPool pool(QStringLiteral("127.0.0.1"), port);
-    pool.setMaxSize(1);
-    QVERIFY(fillOne(pool));
+    SignalRig rig;
+    QVERIFY(rig.ready());
+    TestServer& server = rig.server;
+    SocketPool& pool = *rig.pool;
 
     // The blocking API emits the signals from inside waitForReadyRead().
     bool ended = false;
@@ -189,9 +214,11 @@ private slots:
       QTcpSocket* socket = lease.socket();
       endInside(signal, ending, std::move(lease), &ended);
       trigger(signal, *socket, server);
+      // One wait, long enough that the reply, reset or close comes first (a
+      // timed-out wait would report its own errorOccurred instead).
       const QDeadlineTimer deadline(20000);
       while (!ended && !deadline.hasExpired())
-        socket->waitForReadyRead(100);
+        socket->waitForReadyRead(static_cast<int>(deadline.remainingTime()));
       // Whatever the slot did, this thread may acquire again at once.
       QString why;
       if (!poolStillWorks(pool, &why)) failure = why;
@@ -228,13 +255,59 @@ private slots:
     }));
     waiter->start();
     QTRY_COMPARE(pool.stats().waitingCount, 1);
-    // The server drops the held connection; its holder does no I/O since.
+    // The server drops the held connection; its holder does no I/O since, and
+    // this thread runs no events either (its read notifier would let Qt see
+    // the close): only the kernel knows.
     reset ? server.resetConnections() : server.closeConnections();
-    QTRY_COMPARE(server.live(), 0);
+    QVERIFY(waitWithoutEvents([&] { return server.live() == 0; }));
+    QCOMPARE(held->state(), QAbstractSocket::ConnectedState);
     held.release(); // straight to the waiting thread, unless it is dead
     QVERIFY(waiter->wait(QDeadlineTimer(60000)));
     QCOMPARE(failures.list(), QStringList());
     QCOMPARE(pool.stats().created, quint64(2));
+  }
+
+  void aReturnThePoolClosesInsideASignalOfItsSocketIsSafe_data() {
+    QTest::addColumn<bool>("destroyPool");
+    QTest::newRow("idle overflow (maxIdle 0)") << false;
+    QTest::newRow("pool destroyed") << true;
+  }
+  void aReturnThePoolClosesInsideASignalOfItsSocketIsSafe() {
+    QFETCH(bool, destroyPool);
+    SignalRig rig;
+    QVERIFY(rig.ready());
+    if (!destroyPool) rig.pool->setMaxIdle(0);
+
+    // A worker without an event loop releases a healthy socket inside
+    // readyRead; the put itself closes it (no idle room, or no pool).
+    std::binary_semaphore leased{0}, goOn{0};
+    bool ended = false;
+    QString failure;
+    std::unique_ptr<QThread> worker(QThread::create([&] {
+      SocketLease lease = rig.pool->acquire(QDeadlineTimer(10000));
+      leased.release();
+      if (!lease) return void(failure = lease.errorString());
+      QTcpSocket* socket = lease.socket();
+      endInside(Signal::ReadyRead, Ending::Release, std::move(lease), &ended);
+      if (!goOn.try_acquire_for(std::chrono::seconds(20))) return void(failure = QStringLiteral("not told to go on"));
+      trigger(Signal::ReadyRead, *socket, rig.server);
+      const QDeadlineTimer deadline(20000);
+      while (!ended && !deadline.hasExpired())
+        socket->waitForReadyRead(static_cast<int>(deadline.remainingTime()));
+    }));
+    worker->start();
+    QVERIFY(leased.try_acquire_for(std::chrono::seconds(20)));
+    const quint64 createdBefore = rig.pool->stats().created;
+    if (destroyPool) rig.pool.reset();
+    goOn.release();
+    QVERIFY(worker->wait(QDeadlineTimer(60000)));
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    QVERIFY(ended);
+    QTRY_COMPARE(rig.server.live(), 0); // closed by the put, exactly once
+    if (!destroyPool) {
+      QCOMPARE(rig.pool->stats().openCount, 0);
+      QCOMPARE(rig.pool->stats().created, createdBefore);
+    }
   }
 
   void destroyingThePoolAnswersPendingAsyncAcquiresWithCancelled() {
@@ -267,13 +340,6 @@ private slots:
     QVERIFY(echoBlocking(*held.socket(), "still mine\n"));
     held.release();
     QTRY_COMPARE(server.live(), 0);
-  }
-
-private:
-  /// One idle socket that did an echo, so the lease under test is a reuse.
-  static bool fillOne(SocketPool& pool) {
-    SocketLease lease = pool.acquire(QDeadlineTimer(10000));
-    return lease && echoBlocking(*lease.socket(), "warm up\n");
   }
 };
 
