@@ -438,6 +438,9 @@ void PooledLease::release() {
   deferredReturns.add(std::make_unique<PooledLease>(std::move(engine_), std::move(lease_)));
 }
 
+/// Orders an acquireAsync() call before its task on the helper thread (see there).
+std::mutex asyncHandoff;
+
 /// One acquireAsync() in flight, shared by the helper thread and the relay.
 struct AsyncAcquire {
   std::mutex mutex;
@@ -975,7 +978,14 @@ void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDead
   auto op = std::make_shared<AsyncAcquire>();
   op->relay = new AcquireRelay(op, std::move(callback), receiver);
   d->start(nullptr); // sizes the helper pool before the first task queues
+  // Submitted under asyncHandoff, which the task takes first: the task's
+  // captures are written here and read there, and QThreadPool's own hand-over
+  // (Qt's futex-based lock) is invisible to ThreadSanitizer.
+  std::lock_guard handoff(asyncHandoff);
   d->workers.start([d = d.get(), op, deadline, where] {
+    {
+      std::lock_guard handedOver(asyncHandoff);
+    }
     // The raw `d` is safe: its destructor waits for every task.
     std::stop_callback cancelOnShutdown(d->shutdown.get_token(), [op] { op->stop.request_stop(); });
     // The socket stays in no thread; the relay pulls it into the receiver's.

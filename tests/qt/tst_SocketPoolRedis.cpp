@@ -493,18 +493,20 @@ private slots:
     QCOMPARE(qint64(errorsBefore(faults.front().atMs)), qint64(0)); // no error without a fault
 
     // Never more than maxSize at once.
-    const SocketPoolStats s = pool->stats();
+    const SocketPoolStats atEnd = pool->stats();
     QVERIFY(samples > 0);
     QVERIFY2(maxOpen <= maxSize, qPrintable(QString::number(maxOpen)));
-    QVERIFY2(s.maxActive <= quint64(maxSize), qPrintable(QString::number(s.maxActive)));
+    QVERIFY2(atEnd.maxActive <= quint64(maxSize), qPrintable(QString::number(atEnd.maxActive)));
     QVERIFY2(maxServer.live <= maxSize, qPrintable(QString::number(maxServer.live)));
     QVERIFY2(maxConnectedClients <= maxSize, qPrintable(QStringLiteral("connected_clients - 1 reached %1 (CLIENT "
                                                                        "LIST: %2, %3 not closing)")
                                                             .arg(maxConnectedClients)
                                                             .arg(maxServer.all)
                                                             .arg(maxServer.live)));
-    // Nothing leaked.
-    QCOMPARE(s.activeCount, 0);
+    // Nothing leaked. (The chain's last lease, released in its callback inside
+    // the running loop, is back on the loop's next turn.)
+    QVERIFY(waitUntil([&] { return pool->stats().activeCount == 0; }, 10000));
+    const SocketPoolStats s = pool->stats();
     QCOMPARE(s.openCount, s.idleCount);
     QCOMPARE(s.created - s.closed, quint64(s.openCount));
     const qint64 received = redis.totalConnectionsReceivedAllRuns();

@@ -168,12 +168,17 @@ private slots:
     QThread worker;
     QObject runner;
     runner.moveToThread(&worker);
+    QThread* const testThread = QThread::currentThread();
+    const auto finish = [&] {
+      runner.moveToThread(testThread); // pushed back from its own thread
+      worker.quit();
+    };
     worker.start();
     QMetaObject::invokeMethod(&runner, [&] {
       SocketLease lease = pool.acquire(QDeadlineTimer(10000));
       if (!lease) {
         failure = lease.errorString();
-        return worker.quit();
+        return finish();
       }
       QTcpSocket* socket = lease.socket();
       endInside(signal, ending, std::move(lease), &ended);
@@ -183,12 +188,11 @@ private slots:
       connect(poll, &QTimer::timeout, &runner, [&, poll, deadline = QDeadlineTimer(20000)] {
         if (!ended && !deadline.hasExpired()) return;
         delete poll;
-        worker.quit();
+        finish();
       });
       poll->start(1);
     });
     QVERIFY(worker.wait(QDeadlineTimer(60000)));
-    runner.moveToThread(QThread::currentThread());
     QVERIFY2(failure.isEmpty(), qPrintable(failure));
     QVERIFY(ended);
     QTRY_COMPARE(pool.stats().activeCount, 0);
