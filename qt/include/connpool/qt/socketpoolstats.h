@@ -5,13 +5,11 @@
 #include <QtCore/qglobal.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 namespace connpool::qt {
 
 class SocketPoolStats {
   Q_GADGET
-  QML_VALUE_TYPE(socketPoolStats)
 
   Q_PROPERTY(int openCount MEMBER openCount)
   Q_PROPERTY(int idleCount MEMBER idleCount)

@@ -2,13 +2,12 @@
 // (QML ListView, QTableView).
 #pragma once
 
-#include "connectioninfo.h"
-#include "socketpool.h"
+#include <connpool/qt/connectioninfo.h>
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qpointer.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 namespace connpool::qt {
 
@@ -21,7 +20,6 @@ namespace connpool::qt {
 /// Lives in the pool's thread.
 class ConnectionModel : public QAbstractListModel {
   Q_OBJECT
-  QML_ELEMENT
 
   Q_PROPERTY(connpool::qt::SocketPool* pool READ pool WRITE setPool NOTIFY poolChanged)
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)

@@ -6,13 +6,11 @@
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
 #include <QtCore/qstring.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 namespace connpool::qt {
 
 class ConnectionInfo {
   Q_GADGET
-  QML_VALUE_TYPE(connectionInfo)
 
   Q_PROPERTY(quint64 id MEMBER id)
   Q_PROPERTY(QString state MEMBER state)
