@@ -26,3 +26,19 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/connpoolConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/connpoolConfig.cmake
   ${PROJECT_BINARY_DIR}/connpoolConfigVersion.cmake
   DESTINATION ${CONNPOOL_CMAKE_DIR})
+
+# cpack -G DEB (from the release build): one -dev package with the library,
+# headers, module sources, CMake package, pkg-config file and QML module,
+# depending on the Debian packages a consumer builds with.
+set(CPACK_PACKAGE_NAME connpool)
+set(CPACK_PACKAGE_VENDOR "connpool")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "C++20 connection pool (named module) with a Qt 6 socket pool and QML module")
+set(CPACK_PACKAGE_CONTACT "connpool maintainers <connpool@localhost>")
+set(CPACK_DEBIAN_PACKAGE_NAME libconnpool-dev)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libqt6core6 (>= 6.4), libqt6network6 (>= 6.4), qt6-base-dev (>= 6.4)")
+# connpool::qml (Qt Qml) and `import connpool;` (CMake >= 3.28, clang >= 16).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-declarative-dev (>= 6.4)")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake (>= 3.28), ninja-build, clang-19, clang-tools-19, qmake6, pkgconf")
+include(CPack)
