@@ -2,6 +2,8 @@
 // reports it (the pure pool's connection_info, in Qt types).
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <QtCore/qglobal.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
@@ -9,7 +11,7 @@
 
 namespace connpool::qt {
 
-class ConnectionInfo {
+class CONNPOOL_QT_EXPORT ConnectionInfo {
   Q_GADGET
 
   Q_PROPERTY(quint64 id MEMBER id)

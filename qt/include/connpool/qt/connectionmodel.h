@@ -2,6 +2,8 @@
 // (QML ListView, QTableView).
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <connpool/qt/connectioninfo.h>
 #include <connpool/qt/socketpool.h>
 
@@ -18,7 +20,7 @@ namespace connpool::qt {
 /// fill. A row keeps its place while its connection lives; new rows are
 /// appended. Connections still "creating" have id 0 and one row each.
 /// Lives in the pool's thread.
-class ConnectionModel : public QAbstractListModel {
+class CONNPOOL_QT_EXPORT ConnectionModel : public QAbstractListModel {
   Q_OBJECT
 
   Q_PROPERTY(connpool::qt::SocketPool* pool READ pool WRITE setPool NOTIFY poolChanged)

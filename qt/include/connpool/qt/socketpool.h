@@ -2,6 +2,8 @@
 // and port, usable from any thread, over the pure connpool::pool.
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <connpool/qt/connectioninfo.h>
 #include <connpool/qt/socketlease.h>
 #include <connpool/qt/socketpoolstats.h>
@@ -48,7 +50,7 @@ class SocketPoolPrivate;
 ///    async acquires and closes idle sockets. Outstanding leases stay valid;
 ///    their sockets are closed when returned. It may wait for a connect or a
 ///    ping in flight, each bounded by its timeout.
-class SocketPool : public QObject {
+class CONNPOOL_QT_EXPORT SocketPool : public QObject {
   Q_OBJECT
 
   // Settings (milliseconds; 0 = off).

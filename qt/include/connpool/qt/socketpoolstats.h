@@ -2,13 +2,15 @@
 // counters (the pure pool's connpool::metrics, in Qt types).
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <QtCore/qglobal.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
 
 namespace connpool::qt {
 
-class SocketPoolStats {
+class CONNPOOL_QT_EXPORT SocketPoolStats {
   Q_GADGET
 
   Q_PROPERTY(int openCount MEMBER openCount)
