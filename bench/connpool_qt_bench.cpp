@@ -27,7 +27,7 @@
 //            roundtrip_us=R release_us=L rss_start_kb=K rss_end_kb=K
 //            rss_growth_kb=G elapsed_s=E acquire_errors=N echo_errors=N
 // (max=0 in dedicated mode: there is no pool.)
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qcommandlineparser.h>
 #include <QtCore/qcoreapplication.h>

@@ -5,7 +5,7 @@
 
 #include "echoserver.h"
 #include "loadgenerator.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qlist.h>

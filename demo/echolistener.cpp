@@ -3,7 +3,11 @@
 #include <QtCore/qtimer.h>
 #include <QtNetwork/qtcpsocket.h>
 
+#if defined(Q_OS_WIN)
+#include <winsock2.h>
+#else
 #include <sys/socket.h>
+#endif
 
 EchoListener::EchoListener(std::atomic<int>& live, QObject* parent) : QTcpServer(parent), live_(live) {}
 
@@ -15,7 +19,12 @@ void EchoListener::closeConnections(bool reset) {
     if (reset) {
       // SO_LINGER 0: close() sends RST instead of FIN.
       const linger hard{1, 0};
+#if defined(Q_OS_WIN)
+      ::setsockopt(static_cast<SOCKET>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER,
+                   reinterpret_cast<const char*>(&hard), sizeof hard);
+#else
       ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+#endif
       s->abort();
       s->deleteLater();
     } else {

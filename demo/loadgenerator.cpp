@@ -1,7 +1,7 @@
 #include "loadgenerator.h"
 
 #include "loadworker.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qtimer.h>

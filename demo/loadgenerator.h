@@ -14,7 +14,7 @@
 #include <optional>
 #include <vector>
 
-#include "socketlease.h"
+#include <connpool/qt/socketlease.h>
 
 namespace connpool::qt {
 class SocketPool;

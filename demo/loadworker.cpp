@@ -1,7 +1,7 @@
 #include "loadworker.h"
 
 #include "loadgenerator.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qelapsedtimer.h>

@@ -1,5 +1,6 @@
 // The origin's README example in C++: a pool of TCP connections to an echo
 // server that this program starts itself on 127.0.0.1 (a free port).
+// POSIX only (BSD sockets, poll, unistd): built where CMake is not on Windows.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
-#include "connectionmodel.h"
+#include <connpool/qt/connectionmodel.h>
 
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qhash.h>
 

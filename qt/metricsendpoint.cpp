@@ -1,6 +1,6 @@
-#include "metricsendpoint.h"
+#include <connpool/qt/metricsendpoint.h>
 
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qlogging.h>
 #include <QtCore/qpointer.h>

@@ -1,4 +1,4 @@
-#include "socketlease.h"
+#include <connpool/qt/socketlease.h>
 
 #include "socketlease_p.h"
 

@@ -3,7 +3,7 @@
 // what every lease has and is the whole of a failed acquire's lease.
 #pragma once
 
-#include "socketlease.h"
+#include <connpool/qt/socketlease.h>
 
 namespace connpool::qt {
 

@@ -1,4 +1,4 @@
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include "socketlease_p.h"
 #include "socketprobe_p.h"

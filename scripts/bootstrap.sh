@@ -19,6 +19,9 @@ packages=(
   qml6-module-qtquick-shapes
   # Qt private headers: tst_qt_SocketPoolCycles counts Qt's posted-event list
   qt6-base-private-dev
+  # the downstream tests' other consumers: the system g++ with Unix Makefiles,
+  # Debian's qmake6 through pkg-config (pkgconf gives pkg-config)
+  g++ make qmake6 pkgconf
   # benchmarks and tools (prometheus gives promtool, for tst_qt_MetricsEndpoint)
   libbenchmark-dev valgrind prometheus
   # real servers the tests start on loopback: the libpq example and

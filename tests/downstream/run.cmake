@@ -1,6 +1,9 @@
-# Installs the build tree BUILD into a fresh prefix, then configures, builds
-# and runs the downstream project against it. Run by CTest (tst_downstream).
-# Inputs: BUILD, SOURCE, WORK, CXX, CXX_FLAGS, LINK_FLAGS, GENERATOR.
+# Installs the build tree BUILD into a fresh prefix (or uses PREFIX when given,
+# e.g. an unpacked package), then configures, builds and runs the downstream
+# project SOURCE against it, and checks what the program prints.
+# Run by CTest (tst_downstream*).
+# Inputs: BUILD or PREFIX, SOURCE, WORK, PROGRAM, EXPECT (regex), CXX,
+#         CXX_FLAGS, LINK_FLAGS, GENERATOR, ARGS (extra -D..., ;-separated).
 file(REMOVE_RECURSE "${WORK}")
 function(step)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
@@ -8,9 +11,28 @@ function(step)
     message(FATAL_ERROR "failed (${rc}): ${ARGN}")
   endif()
 endfunction()
-step(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${WORK}/prefix")
+if(NOT PREFIX)
+  set(PREFIX "${WORK}/prefix")
+  step(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${PREFIX}")
+endif()
+string(TIMESTAMP t0 "%s")
 step(${CMAKE_COMMAND} -S "${SOURCE}" -B "${WORK}/build" -G "${GENERATOR}"
   "-DCMAKE_CXX_COMPILER=${CXX}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}"
-  "-DCMAKE_PREFIX_PATH=${WORK}/prefix")
+  "-DCMAKE_PREFIX_PATH=${PREFIX}" ${ARGS})
+string(TIMESTAMP t1 "%s")
 step(${CMAKE_COMMAND} --build "${WORK}/build")
-step("${WORK}/build/downstream")
+string(TIMESTAMP t2 "%s")
+math(EXPR configure "${t1} - ${t0}")
+math(EXPR build "${t2} - ${t1}")
+message(STATUS "${PROGRAM}: configure ${configure} s, build ${build} s (${GENERATOR}, ${CXX})")
+if(NOT PROGRAM)
+  set(PROGRAM downstream)
+endif()
+execute_process(COMMAND "${WORK}/build/${PROGRAM}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message(STATUS "${PROGRAM} (exit ${rc}): ${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${PROGRAM} failed (${rc})")
+endif()
+if(EXPECT AND NOT out MATCHES "${EXPECT}")
+  message(FATAL_ERROR "${PROGRAM} printed no line matching ${EXPECT}")
+endif()

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 
 #include <vector>
 

@@ -1,8 +1,8 @@
 // connpool::qt::ConnectionModel: one row per connection of a live SocketPool,
 // updated with minimal model signals, against a real loopback echo server.
-#include "connectionmodel.h"
+#include <connpool/qt/connectionmodel.h>
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 
 #include <QtNetwork/qtcpsocket.h>

@@ -2,8 +2,8 @@
 // SocketPools connected to a real echo server; the classic text output
 // checked by the real promtool.
 #include "echo.h"
-#include "metricsendpoint.h"
-#include "socketpool.h"
+#include <connpool/qt/metricsendpoint.h>
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 
 #include <QtCore/qelapsedtimer.h>

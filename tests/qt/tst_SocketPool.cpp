@@ -1,7 +1,7 @@
 // connpool::qt::SocketPool against a real loopback echo server.
 #include "echo.h"
 #include "fillidle.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
 

@@ -2,7 +2,7 @@
 // thread, whether it runs an event loop or not, and whichever way a lease
 // starts (blocking or async) and ends (release, discard, destruction).
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
 

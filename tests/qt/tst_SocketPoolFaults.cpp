@@ -17,7 +17,7 @@
 //    whose connection the peer closed (Qt closes the descriptor then): the
 //    QPointers do.
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
 

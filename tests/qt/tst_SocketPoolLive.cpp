@@ -3,7 +3,7 @@
 // loopback echo server.
 #include "echo.h"
 #include "fillidle.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 
 #include <QtCore/qelapsedtimer.h>

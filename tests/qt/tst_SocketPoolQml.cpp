@@ -1,7 +1,7 @@
 // The QML module `ConnPool`: a dashboard binds to a SocketPool's settings and
 // statistics.
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 
 #include <QtCore/qscopedpointer.h>

@@ -15,7 +15,7 @@
 // (ops, errors per fault, recovery times, connections) are printed with
 // qInfo.
 #include "redisserver.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "threadfailures.h"
 
 #include <QtCore/qelapsedtimer.h>

@@ -3,7 +3,7 @@
 // a socket the peer closed while leased never reaching a waiter; pending
 // async acquires answered when the pool goes.
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
 

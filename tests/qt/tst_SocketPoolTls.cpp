@@ -2,7 +2,7 @@
 // committed test-only certificate (certs/: CA, server cert for 127.0.0.1 and
 // localhost, its key, and an unrelated CA).
 #include "echo.h"
-#include "socketpool.h"
+#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 
 #include <QtCore/qfile.h>

@@ -2,13 +2,14 @@
 // (QML ListView, QTableView).
 #pragma once
 
-#include "connectioninfo.h"
-#include "socketpool.h"
+#include <connpool/qt/global.h>
+
+#include <connpool/qt/connectioninfo.h>
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qpointer.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 namespace connpool::qt {
 
@@ -19,9 +20,8 @@ namespace connpool::qt {
 /// fill. A row keeps its place while its connection lives; new rows are
 /// appended. Connections still "creating" have id 0 and one row each.
 /// Lives in the pool's thread.
-class ConnectionModel : public QAbstractListModel {
+class CONNPOOL_QT_EXPORT ConnectionModel : public QAbstractListModel {
   Q_OBJECT
-  QML_ELEMENT
 
   Q_PROPERTY(connpool::qt::SocketPool* pool READ pool WRITE setPool NOTIFY poolChanged)
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)

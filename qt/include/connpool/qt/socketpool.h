@@ -2,9 +2,11 @@
 // and port, usable from any thread, over the pure connpool::pool.
 #pragma once
 
-#include "connectioninfo.h"
-#include "socketlease.h"
-#include "socketpoolstats.h"
+#include <connpool/qt/global.h>
+
+#include <connpool/qt/connectioninfo.h>
+#include <connpool/qt/socketlease.h>
+#include <connpool/qt/socketpoolstats.h>
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qdeadlinetimer.h>
@@ -13,7 +15,6 @@
 #include <QtNetwork/qsslcertificate.h>
 #include <QtNetwork/qsslconfiguration.h>
 #include <QtNetwork/qsslerror.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 #include <functional>
 #include <memory>
@@ -49,9 +50,8 @@ class SocketPoolPrivate;
 ///    async acquires and closes idle sockets. Outstanding leases stay valid;
 ///    their sockets are closed when returned. It may wait for a connect or a
 ///    ping in flight, each bounded by its timeout.
-class SocketPool : public QObject {
+class CONNPOOL_QT_EXPORT SocketPool : public QObject {
   Q_OBJECT
-  QML_ELEMENT
 
   // Settings (milliseconds; 0 = off).
   Q_PROPERTY(QString host READ host WRITE setHost NOTIFY settingsChanged)

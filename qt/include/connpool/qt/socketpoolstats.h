@@ -2,16 +2,16 @@
 // counters (the pure pool's connpool::metrics, in Qt types).
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <QtCore/qglobal.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 namespace connpool::qt {
 
-class SocketPoolStats {
+class CONNPOOL_QT_EXPORT SocketPoolStats {
   Q_GADGET
-  QML_VALUE_TYPE(socketPoolStats)
 
   Q_PROPERTY(int openCount MEMBER openCount)
   Q_PROPERTY(int idleCount MEMBER idleCount)

@@ -2,17 +2,17 @@
 // reports it (the pure pool's connection_info, in Qt types).
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <QtCore/qglobal.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
 #include <QtCore/qstring.h>
-#include <QtQmlIntegration/qqmlintegration.h>
 
 namespace connpool::qt {
 
-class ConnectionInfo {
+class CONNPOOL_QT_EXPORT ConnectionInfo {
   Q_GADGET
-  QML_VALUE_TYPE(connectionInfo)
 
   Q_PROPERTY(quint64 id MEMBER id)
   Q_PROPERTY(QString state MEMBER state)

@@ -1,6 +1,8 @@
 // SocketLease: a pooled socket on loan to the calling thread.
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 #include <QtNetwork/qabstractsocket.h>
@@ -33,7 +35,7 @@ class SocketLeasePrivate;
 /// thread's next acquire).
 ///
 /// An invalid lease carries why the acquire failed.
-class SocketLease {
+class CONNPOOL_QT_EXPORT SocketLease {
 public:
   enum class Error {
     NoError,

@@ -3,6 +3,8 @@
 // header asks; names in docs/metrics.md).
 #pragma once
 
+#include <connpool/qt/global.h>
+
 #include <QtCore/qobject.h>
 #include <QtCore/qstring.h>
 #include <QtNetwork/qhostaddress.h>
@@ -29,7 +31,7 @@ class MetricsEndpointPrivate;
 ///
 /// Lives in one thread, like the pools it serves: addPool holds them weakly
 /// (a destroyed pool disappears from the output), through QPointer.
-class MetricsEndpoint : public QObject {
+class CONNPOOL_QT_EXPORT MetricsEndpoint : public QObject {
   Q_OBJECT
   Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
   Q_PROPERTY(quint16 port READ serverPort NOTIFY listeningChanged)
