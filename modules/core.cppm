@@ -59,6 +59,8 @@
 // is closed exactly once, by whoever owns its slot when it is retired,
 // outside any lock.
 module;
+#include "inline.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -191,10 +193,10 @@ public:
   /// waiters, not closed). Per-lease bookkeeping (hold time, observer, leak
   /// detection) takes an out-of-line variant of it, still lock-free. Null
   /// when it does not apply: call acquire().
-  [[gnu::always_inline]] slot<T>* try_acquire_fast(const context& ctx) noexcept {
+  CONNPOOL_ALWAYS_INLINE slot<T>* try_acquire_fast(const context& ctx) noexcept {
     return ctx.ended() == errc{} ? try_acquire_fast() : nullptr;
   }
-  [[gnu::always_inline]] slot<T>* try_acquire_fast() noexcept {
+  CONNPOOL_ALWAYS_INLINE slot<T>* try_acquire_fast() noexcept {
     if (thread_entry* te = thread_cache::find(id_); te && fast_get_.load(std::memory_order_relaxed) == fast_plain)
       return claim_hint(*te);
     return nullptr;
@@ -203,7 +205,7 @@ public:
   /// get(): a leased slot for the caller, or null with `ec` set (and, when
   /// the factory threw, its exception in `failure`). Errors are bare errc:
   /// building a std::error_code costs a library call.
-  [[gnu::noinline]] slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure,
+  CONNPOOL_NOINLINE slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure,
                                      const std::source_location& where) {
     thread_entry& te = me();
     if (fast_get_.load(std::memory_order_relaxed) == fast_hooked && ctx.ended() == errc{})
@@ -228,7 +230,7 @@ public:
 
   /// put() and a lease's destructor: `pool_closed` when the pool was closed
   /// (the connection is closed then). May delete an orphaned core.
-  [[gnu::always_inline]] errc give_back(slot<T>& s) {
+  CONNPOOL_ALWAYS_INLINE errc give_back(slot<T>& s) {
     if (thread_entry* te = thread_cache::find(id_); te && fast_put_.load(std::memory_order_relaxed) == fast_plain)
       return publish_fast(s, *te); // inline: nothing to stamp or check
     return put_slot(s);
@@ -250,7 +252,7 @@ private:
   // Lock-free: CAS this thread's hint slot IDLE -> LEASED. The hint is
   // always a valid index; an unused slot is EMPTY, not IDLE; a flag
   // (waiters, closed, retire) makes the exact CAS fail.
-  [[gnu::always_inline]] slot<T>* claim_hint(thread_entry& te) noexcept {
+  CONNPOOL_ALWAYS_INLINE slot<T>* claim_hint(thread_entry& te) noexcept {
     slot<T>& s = slots_[te.hint];
     std::uint32_t expected = idle_slot;
     if (!s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire, std::memory_order_relaxed))
@@ -268,7 +270,7 @@ private:
   }
   // Lock-free: publish LEASED -> IDLE, or settle under the lock when a flag
   // is up.
-  [[gnu::always_inline]] errc publish_fast(slot<T>& s, thread_entry& te) {
+  CONNPOOL_ALWAYS_INLINE errc publish_fast(slot<T>& s, thread_entry& te) {
     bump(te.shard->puts);
     active_.fetch_sub(1, std::memory_order_relaxed);
     const std::uint32_t index = s.index; // read before publishing: the core may be gone after
@@ -279,7 +281,7 @@ private:
     }
     return settle(s, *te.shard, &te);
   }
-  [[gnu::noinline]] errc put_slot(slot<T>& s) {
+  CONNPOOL_NOINLINE errc put_slot(slot<T>& s) {
     thread_entry& te = me();
     if (fast_put_.load(std::memory_order_relaxed) == fast_hooked) { // lock-free, with per-lease hooks
       returning(s, *te.shard);                                      // while we still own it

@@ -5,6 +5,8 @@
 // does). It keeps the pool's core alive, so a lease may outlive its pool:
 // returning it then closes the connection.
 module;
+#include "inline.h"
+
 #include <atomic>
 #include <cassert>
 #include <cstdint>
@@ -86,7 +88,7 @@ private:
   friend class pool<T>;
   lease(detail::core<T>* core, detail::slot<T>* slot) noexcept : core_(core), slot_(slot) {}
 
-  [[gnu::always_inline]] void give_back() noexcept {
+  CONNPOOL_ALWAYS_INLINE void give_back() noexcept {
     if (!slot_) return;
     core_->give_back(*std::exchange(slot_, nullptr)); // may delete an orphaned core
     core_ = nullptr;

@@ -6,6 +6,8 @@
 // last factory exception nested), one takes a std::error_code& and never
 // throws. See core.cppm for the design.
 module;
+#include "inline.h"
+
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -63,18 +65,18 @@ public:
   /// std::system_error(circuit_open) with the last factory exception nested,
   /// std::rethrow_if_nested gives it).
   /// `where` is reported if the lease outlives config.leak_threshold.
-  [[gnu::always_inline]] lease<T> get(const context& ctx,
+  CONNPOOL_ALWAYS_INLINE lease<T> get(const context& ctx,
                                       const std::source_location& where = std::source_location::current()) {
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) return lease<T>(core_, s);
     return get_slow(ctx, where);
   }
   /// get(context::background()): no deadline, no stop token, so the fast
   /// path skips the context checks altogether.
-  [[gnu::always_inline]] lease<T> get(const std::source_location& where = std::source_location::current()) {
+  CONNPOOL_ALWAYS_INLINE lease<T> get(const std::source_location& where = std::source_location::current()) {
     if (detail::slot<T>* s = core_->try_acquire_fast()) return lease<T>(core_, s);
     return get_slow(context::background(), where);
   }
-  [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec,
+  CONNPOOL_ALWAYS_INLINE lease<T> get(const context& ctx, std::error_code& ec,
                                       const std::source_location& where = std::source_location::current()) noexcept {
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
       if (ec) ec.clear();
@@ -87,7 +89,7 @@ public:
   /// dial, or the background dial that served it); with circuit_open, the
   /// last factory exception (the one that keeps the breaker open); null
   /// otherwise, and on success.
-  [[gnu::always_inline]] lease<T> get(const context& ctx, std::error_code& ec, std::exception_ptr& failure,
+  CONNPOOL_ALWAYS_INLINE lease<T> get(const context& ctx, std::error_code& ec, std::exception_ptr& failure,
                                       const std::source_location& where = std::source_location::current()) noexcept {
     failure = nullptr;
     if (detail::slot<T>* s = core_->try_acquire_fast(ctx)) {
@@ -101,7 +103,7 @@ public:
   /// (past max_age, idle full, pool closed: then the error is pool_closed).
   /// An empty, foreign or already returned lease: invalid_connection, and
   /// nothing changes.
-  [[gnu::always_inline]] void put(lease<T>& l) {
+  CONNPOOL_ALWAYS_INLINE void put(lease<T>& l) {
     if (const errc e = put_errc(l); e != errc{}) throw_error(e);
   }
   void put(lease<T>&& l) { put(l); }
@@ -245,30 +247,30 @@ private:
     thread_ = std::jthread([c = core_](std::stop_token st) { c->run_maintenance(st); });
   }
 
-  [[gnu::noinline]] lease<T> get_slow(const context& ctx, const std::source_location& where) {
+  CONNPOOL_NOINLINE lease<T> get_slow(const context& ctx, const std::source_location& where) {
     errc e{};
     std::exception_ptr failure;
     detail::slot<T>* s = core_->acquire(ctx, e, failure, where);
     if (!s) throw_failure(e, failure);
     return lease<T>(core_, s);
   }
-  [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec,
+  CONNPOOL_NOINLINE lease<T> get_slow(const context& ctx, std::error_code& ec,
                                       const std::source_location& where) noexcept {
     std::exception_ptr failure;
     return get_slow(ctx, ec, failure, where);
   }
-  [[gnu::noinline]] lease<T> get_slow(const context& ctx, std::error_code& ec, std::exception_ptr& failure,
+  CONNPOOL_NOINLINE lease<T> get_slow(const context& ctx, std::error_code& ec, std::exception_ptr& failure,
                                       const std::source_location& where) noexcept {
     errc e{};
     detail::slot<T>* s = core_->acquire(ctx, e, failure, where);
     if (e != errc::factory_failed && e != errc::circuit_open) failure = nullptr;
     return report(e, ec) ? lease<T>() : lease<T>(core_, s);
   }
-  [[noreturn, gnu::noinline]] static void throw_error(errc e) { throw std::system_error(make_error_code(e)); }
+  [[noreturn]] CONNPOOL_NOINLINE static void throw_error(errc e) { throw std::system_error(make_error_code(e)); }
   // A failed get or warm_up: a dial that failed rethrows the factory's own
   // exception; the open breaker (no dial tried) throws circuit_open with the
   // last factory exception nested; anything else is its error code.
-  [[noreturn, gnu::noinline]] static void throw_failure(errc e, const std::exception_ptr& failure) {
+  [[noreturn]] CONNPOOL_NOINLINE static void throw_failure(errc e, const std::exception_ptr& failure) {
     if (e == errc::circuit_open && failure) {
       try {
         std::rethrow_exception(failure);
@@ -283,7 +285,7 @@ private:
   errc check(const lease<T>& l) const noexcept {
     return l.slot_ && l.core_ == core_ ? errc{} : errc::invalid_connection;
   }
-  [[gnu::always_inline]] errc put_errc(lease<T>& l) noexcept {
+  CONNPOOL_ALWAYS_INLINE errc put_errc(lease<T>& l) noexcept {
     const errc e = check(l);
     return e != errc{} ? e : core_->give_back(take(l));
   }

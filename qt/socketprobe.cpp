@@ -17,6 +17,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#elif defined(Q_OS_WIN)
+#include <winsock2.h>
 #endif
 
 namespace connpool::qt::detail {
@@ -60,6 +62,16 @@ KernelState peekKernel(const QTcpSocket& socket) {
   }
   if (n == 0) return KernelState::Closed; // EOF: the peer closed or half-closed
   return errno == EAGAIN || errno == EWOULDBLOCK ? KernelState::Quiet : KernelState::Closed; // ECONNRESET, ...
+#elif defined(Q_OS_WIN)
+  // Written for WinSock, not built or tested here. Qt's sockets are
+  // non-blocking, so an empty queue answers WSAEWOULDBLOCK at once.
+  const qintptr fd = socket.socketDescriptor();
+  if (fd < 0) return KernelState::Closed;
+  char byte = 0;
+  const int n = ::recv(static_cast<SOCKET>(fd), &byte, 1, MSG_PEEK);
+  if (n > 0) return KernelState::Data; // a FIN behind the data is found on the next look
+  if (n == 0) return KernelState::Closed;
+  return ::WSAGetLastError() == WSAEWOULDBLOCK ? KernelState::Quiet : KernelState::Closed;
 #else
   Q_UNUSED(socket);
   return KernelState::Unknown;

@@ -5,7 +5,35 @@
 #include <QtNetwork/qsslsocket.h>
 #include <QtNetwork/qtcpserver.h>
 
+#if defined(Q_OS_WIN)
+#include <winsock2.h>
+#else
 #include <sys/socket.h>
+#endif
+
+namespace {
+
+// Written for WinSock too (not built there): half-close and reset of one
+// server-side connection.
+void shutDownSending(qintptr fd) {
+#if defined(Q_OS_WIN)
+  ::shutdown(static_cast<SOCKET>(fd), SD_SEND);
+#else
+  ::shutdown(static_cast<int>(fd), SHUT_WR);
+#endif
+}
+
+// SO_LINGER 0: close() sends RST instead of FIN.
+void lingerZero(qintptr fd) {
+  const linger hard{1, 0};
+#if defined(Q_OS_WIN)
+  ::setsockopt(static_cast<SOCKET>(fd), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&hard), sizeof hard);
+#else
+  ::setsockopt(static_cast<int>(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+#endif
+}
+
+} // namespace
 
 class EchoServer final : public QTcpServer {
 public:
@@ -17,12 +45,11 @@ public:
     for (const QPointer<QTcpSocket>& s : std::as_const(connections_)) {
       if (!s) continue;
       if (half) {
-        ::shutdown(static_cast<int>(s->socketDescriptor()), SHUT_WR);
+        shutDownSending(s->socketDescriptor());
         continue;
       }
       if (reset) {
-        const linger hard{1, 0};
-        ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        lingerZero(s->socketDescriptor());
         s->abort();
         s->deleteLater();
       } else {
