@@ -1265,13 +1265,16 @@ private:
     std::vector<slot<T>*> idle;
     {
       std::lock_guard lk(mu_);
-      closed_.store(true, std::memory_order_relaxed);
       while (waiter* w = head_) {
         unlink_locked(*w);
         w->closed = true;
         w->cv.notify_one();
       }
       raise_flag_locked(closed_flag, &idle); // from now on every put settles under the lock
+      // Published after the flags: a thread that sees closed() (unlocked,
+      // acquire) and then puts finds its slot flagged, so its put reports
+      // pool_closed, as closed() promised.
+      closed_.store(true, std::memory_order_release);
       dial_cv_.notify_all();
     }
     for (slot<T>* s : idle)
