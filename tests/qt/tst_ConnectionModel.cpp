@@ -1,9 +1,9 @@
 // connpool::qt::ConnectionModel: one row per connection of a live SocketPool,
 // updated with minimal model signals, against a real loopback echo server.
-#include <connpool/qt/connectionmodel.h>
 #include "echo.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
+#include <connpool/qt/connectionmodel.h>
+#include <connpool/qt/socketpool.h>
 
 #include <QtNetwork/qtcpsocket.h>
 #include <QtTest/qabstractitemmodeltester.h>

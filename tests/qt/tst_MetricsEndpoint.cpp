@@ -2,9 +2,9 @@
 // SocketPools connected to a real echo server; the classic text output
 // checked by the real promtool.
 #include "echo.h"
+#include "testserver.h"
 #include <connpool/qt/metricsendpoint.h>
 #include <connpool/qt/socketpool.h>
-#include "testserver.h"
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfileinfo.h>

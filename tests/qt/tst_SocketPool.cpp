@@ -1,9 +1,9 @@
 // connpool::qt::SocketPool against a real loopback echo server.
 #include "echo.h"
 #include "fillidle.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qthread.h>

@@ -2,9 +2,9 @@
 // thread, whether it runs an event loop or not, and whichever way a lease
 // starts (blocking or async) and ends (release, discard, destruction).
 #include "echo.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/private/qobject_p.h>
 #include <QtCore/private/qthread_p.h>

@@ -17,9 +17,9 @@
 //    whose connection the peer closed (Qt closes the descriptor then): the
 //    QPointers do.
 #include "echo.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfile.h>

@@ -3,8 +3,8 @@
 // loopback echo server.
 #include "echo.h"
 #include "fillidle.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qregularexpression.h>

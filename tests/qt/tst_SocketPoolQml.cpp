@@ -1,8 +1,8 @@
 // The QML module `ConnPool`: a dashboard binds to a SocketPool's settings and
 // statistics.
 #include "echo.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qscopedpointer.h>
 #include <QtQml/qqmlcomponent.h>

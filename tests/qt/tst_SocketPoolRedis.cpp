@@ -15,8 +15,8 @@
 // (ops, errors per fault, recovery times, connections) are printed with
 // qInfo.
 #include "redisserver.h"
-#include <connpool/qt/socketpool.h>
 #include "threadfailures.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qeventloop.h>

@@ -3,9 +3,9 @@
 // a socket the peer closed while leased never reaching a waiter; pending
 // async acquires answered when the pool goes.
 #include "echo.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
 #include "threadfailures.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qeventloop.h>
 #include <QtCore/qthread.h>

@@ -2,8 +2,8 @@
 // committed test-only certificate (certs/: CA, server cert for 127.0.0.1 and
 // localhost, its key, and an unrelated CA).
 #include "echo.h"
-#include <connpool/qt/socketpool.h>
 #include "testserver.h"
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qfile.h>
 #include <QtCore/qthread.h>
