@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Overhead of connpool's per-lease bookkeeping (issue 8), against the default
+# Overhead of connpool's per-lease bookkeeping (histograms, observer, leak tracking), against the default
 # run in the same session:
 #  1. instructions per get+put cycle (callgrind over cycle_once(), T=1 M=4,
 #     --no-latency, as bench/callgrind.sh) for the default and each option;

@@ -1,7 +1,7 @@
 # Install rules and the CMake package: find_package(connpool 0.2 [COMPONENTS Qt Qml]).
 #   connpoolTargets.cmake     connpool::connpool (the module; consumers build its BMI)
 #   connpoolQtTargets.cmake   connpool::qt (shared, Qt Core + Network, plain headers)
-#   connpoolQmlTargets.cmake  connpool::qml (the static QML module ConnPool)
+#   connpoolQmlTargets.cmake  connpool::qml (the QML module ConnPool's backing library)
 # The targets' own install() rules sit next to them (modules/, qt/): CMake
 # records a module file set's install paths relative to where it is installed.
 include(CMakePackageConfigHelpers)

@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <cstring>
 
-Q_IMPORT_QML_PLUGIN(ConnPoolPlugin)
 Q_IMPORT_QML_PLUGIN(ConnPoolDemoPlugin)
 
 int main(int argc, char* argv[]) {

@@ -11,7 +11,6 @@
 #include <QtQuick/qquickwindow.h>
 #include <QtTest/qtest.h>
 
-Q_IMPORT_QML_PLUGIN(ConnPoolPlugin)
 Q_IMPORT_QML_PLUGIN(ConnPoolDemoPlugin)
 
 using connpool::qt::SocketPool;

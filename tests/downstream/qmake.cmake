@@ -1,7 +1,8 @@
-# Installs the build tree BUILD into a fresh prefix, builds the qmake project
-# SOURCE against it with qmake6 (QMAKE) through pkg-config, runs it and checks
-# what it prints. Run by CTest (tst_downstream_qmake).
-# Inputs: BUILD, SOURCE, WORK, QMAKE, EXPECT (regex).
+# Installs the build tree BUILD into a fresh prefix (or uses PREFIX when
+# given, e.g. an installed package), builds the qmake project SOURCE against
+# it with qmake6 (QMAKE) through pkg-config, runs it and checks what it prints.
+# Run by CTest (tst_downstream_qmake, tst_downstream_deb).
+# Inputs: BUILD or PREFIX, SOURCE, WORK, QMAKE, EXPECT (regex).
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/build")
 function(step)
@@ -10,10 +11,16 @@ function(step)
     message(FATAL_ERROR "failed (${rc}): ${ARGN}")
   endif()
 endfunction()
-step(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${WORK}/prefix")
-file(GLOB_RECURSE pc "${WORK}/prefix/*/connpool-qt.pc")
-cmake_path(GET pc PARENT_PATH pcdir)
-set(ENV{PKG_CONFIG_PATH} "${pcdir}")
+if(NOT PREFIX)
+  set(PREFIX "${WORK}/prefix")
+  step(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${PREFIX}")
+endif()
+# A package in /usr is on pkg-config's own path; any other prefix is named.
+if(NOT PREFIX STREQUAL "/usr")
+  file(GLOB_RECURSE pc "${PREFIX}/*/connpool-qt.pc")
+  cmake_path(GET pc PARENT_PATH pcdir)
+  set(ENV{PKG_CONFIG_PATH} "${pcdir}")
+endif()
 string(TIMESTAMP t0 "%s")
 step(${QMAKE} "${SOURCE}")
 string(TIMESTAMP t1 "%s")

@@ -15,10 +15,15 @@ if(NOT PREFIX)
   set(PREFIX "${WORK}/prefix")
   step(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${PREFIX}")
 endif()
+# A package in /usr is found as a user's project finds it: with no prefix path.
+set(prefix_path "")
+if(NOT PREFIX STREQUAL "/usr")
+  set(prefix_path "-DCMAKE_PREFIX_PATH=${PREFIX}")
+endif()
 string(TIMESTAMP t0 "%s")
 step(${CMAKE_COMMAND} -S "${SOURCE}" -B "${WORK}/build" -G "${GENERATOR}"
   "-DCMAKE_CXX_COMPILER=${CXX}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}"
-  "-DCMAKE_PREFIX_PATH=${PREFIX}" ${ARGS})
+  ${prefix_path} ${ARGS})
 string(TIMESTAMP t1 "%s")
 step(${CMAKE_COMMAND} --build "${WORK}/build")
 string(TIMESTAMP t2 "%s")

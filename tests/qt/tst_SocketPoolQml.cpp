@@ -7,10 +7,7 @@
 #include <QtCore/qscopedpointer.h>
 #include <QtQml/qqmlcomponent.h>
 #include <QtQml/qqmlengine.h>
-#include <QtQml/qqmlextensionplugin.h>
 #include <QtTest/qtest.h>
-
-Q_IMPORT_QML_PLUGIN(ConnPoolPlugin)
 
 using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;

@@ -1,6 +1,8 @@
 // A Qt Quick app against the installed connpool: a SocketPool declared in
-// QML (`import ConnPool`) pools sockets to an echo server this program runs
-// on 127.0.0.1; a worker thread borrows them with a blocking acquire.
+// QML (`import ConnPool`, the installed plugin found through the QML import
+// path; the app links only connpool::qt) pools sockets to an echo server this
+// program runs on 127.0.0.1; a worker thread borrows them with a blocking
+// acquire.
 #include <connpool/qt/socketlease.h>
 #include <connpool/qt/socketpool.h>
 
@@ -11,11 +13,8 @@
 #include <QtNetwork/qtcpserver.h>
 #include <QtNetwork/qtcpsocket.h>
 #include <QtQml/qqmlapplicationengine.h>
-#include <QtQml/qqmlextensionplugin.h>
 
 #include <cstdio>
-
-Q_IMPORT_QML_PLUGIN(ConnPoolPlugin)
 
 using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;
@@ -34,7 +33,9 @@ int main(int argc, char** argv) {
   });
 
   QQmlApplicationEngine engine;
-  engine.addImportPath(QStringLiteral(CONNPOOL_QML_DIR));
+#ifdef CONNPOOL_QML_DIR
+  engine.addImportPath(QStringLiteral(CONNPOOL_QML_DIR)); // a prefix outside Qt's own
+#endif
   engine.loadData(QStringLiteral(R"(
     import QtQuick
     import ConnPool
