@@ -17,9 +17,9 @@ trap 'rm -rf "$out"' EXIT
 for run in "naive 4" "connpool 4" "connpool 10000"; do
   read -r pool max <<<"$run"
   valgrind --tool=callgrind --callgrind-out-file="$out/$pool.out" --toggle-collect='*cycle_once*' \
-    "$bin" --pool=$pool --threads=1 --max=$max --seconds=0.5 --warmup=0 --no-latency >/dev/null 2>"$out/$pool.err"
+    "$bin" --pool="$pool" --threads=1 --max="$max" --seconds=0.5 --warmup=0 --no-latency >/dev/null 2>"$out/$pool.err"
   ir=$(grep -E '^(summary|totals):' "$out/$pool.out" | head -1 | awk '{print $2}')
   cycles=$(grep -o 'cycles_total=[0-9]*' "$out/$pool.err" | cut -d= -f2)
-  awk -v p=$pool -v m=$max -v ir="$ir" -v c="$cycles" \
+  awk -v p="$pool" -v m="$max" -v ir="$ir" -v c="$cycles" \
     'BEGIN { printf "peer=%s max=%d instructions=%d cycles=%d instructions_per_cycle=%.1f\n", p, m, ir, c, ir / c }'
 done

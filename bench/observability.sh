@@ -39,7 +39,7 @@ done
 echo "# throughput runs (hold 0, ${secs}s each, warm-up 0.3 s)"
 cells=("1 4" "1 64" "2 4" "2 64" "8 4" "8 64")
 log=$out/runs
-for rep in 1 2 3; do
+for _ in 1 2 3; do  # three repeats
   for cell in "${cells[@]}"; do
     read -r t m <<<"$cell"
     for v in "${variants[@]}"; do

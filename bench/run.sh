@@ -13,11 +13,11 @@ cells=("1 4 0" "1 64 0" "2 4 0" "2 64 0" "8 4 0" "8 64 0" "64 4 0" "64 64 0" "64
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%F)"
-for rep in 1 2 3; do
+for _ in 1 2 3; do  # three repeats
   for cell in "${cells[@]}"; do
     read -r t m h <<<"$cell"
     for pool in naive connpool; do
-      line=$("$bin" --pool=$pool --threads=$t --max=$m --seconds="$secs" --warmup=0.3 --hold=$h 2>/tmp/bench-extra.$$)
+      line=$("$bin" --pool="$pool" --threads="$t" --max="$m" --seconds="$secs" --warmup=0.3 --hold="$h" 2>/tmp/bench-extra.$$)
       extra=$(sed 's/^extra: //' /tmp/bench-extra.$$)
       echo "$line hold=$h $extra" | tee -a "$log"
     done

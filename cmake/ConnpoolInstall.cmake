@@ -27,6 +27,14 @@ install(FILES ${PROJECT_BINARY_DIR}/connpoolConfig.cmake
   ${PROJECT_BINARY_DIR}/connpoolConfigVersion.cmake
   DESTINATION ${CONNPOOL_CMAKE_DIR})
 
+# The license (MIT, SPDX-License-Identifier: MIT): LICENSE for every install,
+# and in the Debian package as the machine-readable copyright file at the
+# path Debian policy gives it.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/connpool)
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian-copyright
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/libconnpool-dev RENAME copyright)
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+
 # cpack -G DEB (from the release build): one -dev package with the library,
 # headers, module sources, CMake package, pkg-config file and QML module,
 # depending on the Debian packages a consumer builds with.
@@ -37,8 +45,10 @@ set(CPACK_PACKAGE_CONTACT "connpool maintainers <connpool@localhost>")
 set(CPACK_DEBIAN_PACKAGE_NAME libconnpool-dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libqt6core6 (>= 6.4), libqt6network6 (>= 6.4), qt6-base-dev (>= 6.4)")
-# connpool::qml (Qt Qml) and `import connpool;` (CMake >= 3.28, clang >= 16).
+# libqt6qml6: the QML module's plugin and backing library link Qt Qml.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libqt6core6 (>= 6.4), libqt6network6 (>= 6.4), libqt6qml6 (>= 6.4), qt6-base-dev (>= 6.4)")
+# Building against connpool::qml (Qt Qml's headers) and `import connpool;`
+# (CMake >= 3.28, clang >= 16).
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-declarative-dev (>= 6.4)")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake (>= 3.28), ninja-build, clang-19, clang-tools-19, qmake6, pkgconf")
 include(CPack)

@@ -24,6 +24,8 @@ packages=(
   g++ make qmake6 pkgconf
   # benchmarks and tools (prometheus gives promtool, for tst_qt_MetricsEndpoint)
   libbenchmark-dev valgrind prometheus
+  # the lint gates (scripts/lint.sh)
+  shellcheck
   # real servers the tests start on loopback: the libpq example and
   # tst_libpq_pool (a throwaway PostgreSQL 15), tst_qt_SocketPoolRedis
   postgresql libpq-dev redis-server

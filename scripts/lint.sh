@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The fast gates CI runs before the long test runs. Each prints its findings
+# and the script fails if any gate found anything.
+#   scripts/lint.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+gate() {
+  local name=$1
+  shift
+  echo "== lint: $name"
+  if "$@"; then
+    echo "== lint: $name: clean"
+  else
+    echo "== lint: $name: FAILED"
+    status=1
+  fi
+}
+
+shell_files=(scripts/*.sh .ci/run tests/pg/*.sh bench/*.sh)
+gate shellcheck shellcheck "${shell_files[@]}"
+
+exit "$status"
