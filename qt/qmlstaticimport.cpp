@@ -6,11 +6,9 @@
 #include <QtCore/qplugin.h>
 #include <QtQml/qqmlextensionplugin.h>
 
-#include <connpool/qt/global.h>
-
 // Exported from the shared library, as a static plugin's entry point is from
 // an archive.
-CONNPOOL_QT_EXPORT const QStaticPlugin qt_static_plugin_ConnPoolPlugin();
+Q_DECL_EXPORT const QStaticPlugin qt_static_plugin_ConnPoolPlugin();
 
 class ConnPoolPlugin : public QQmlEngineExtensionPlugin {
   Q_OBJECT
