@@ -68,19 +68,29 @@
 // Single-threaded and deterministic: the pool's clock is a manual_clock,
 // maintenance is driven by maintain(), and a get that must wait is only issued
 // when a helper thread will end the wait in a known way (cancel, put, discard,
+// close, set_max_size growing) once the pool reports the waiter. Pure
+// connpool: no Qt. Include after `import connpool;`.
 //
 // The parts, each its own file in pool_model/:
 //  - common.h:        the connection type, the factory's exception, shared names
 //  - operations.h:    the operations (op, kind), generate, decode, describe
 //  - settings.h:      the pool configurations a config seed picks
 //  - totals.h:        the figures summed across runs
+//  - fake_backend.h:  the factory, close and ping the pool is given: ids,
+//                     injected faults, every close recorded
+//  - model_state.h:   the model's state of one pool (plain data)
+//  - model.h:         the reference model's transitions; model_get.h its get()
 //  - helper_thread.h: the thread that ends a wait, and the hang watchdog
-//  - runner.h:        the real pool and the model, step by step
+//  - runner.h:        the loop and the pool's lifetime; its steps in
+//                     steps_get.h, steps_leases.h, steps_pool.h; its checks
+//                     in checks.h
 //  - shrink.h:        delta debugging of a failing sequence
 #pragma once
 
 #include "pool_model/common.h"
+#include "pool_model/fake_backend.h"
 #include "pool_model/helper_thread.h"
+#include "pool_model/model.h"
 #include "pool_model/operations.h"
 #include "pool_model/runner.h"
 #include "pool_model/settings.h"
