@@ -125,6 +125,15 @@ SocketLease acquire(SocketPool& pool, SocketTracker& tracker, int timeoutMs = 10
   return lease;
 }
 
+// The pool the server-fault tests share: up to `maxSize` sockets, stats
+// published every 5 ms (so the *Changed signals follow promptly), and every
+// idle socket the pool probes seen by `tracker` (its ping hook).
+void setUpTrackedPool(SocketPool& pool, SocketTracker& tracker, int maxSize) {
+  pool.setMaxSize(maxSize);
+  pool.setStatsInterval(5);
+  pool.setPingFunction(tracker.pingFunction());
+}
+
 // Fills the pool with `count` idle sockets that have each done one echo.
 bool fillIdle(SocketPool& pool, SocketTracker& tracker, int count) {
   std::vector<SocketLease> leases;
@@ -238,10 +247,8 @@ private slots:
       const quint16 port = server->start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3);
+      setUpTrackedPool(pool, tracker, 3);
       pool.setConnectTimeout(10000);
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy discards(&pool, &SocketPool::discardsChanged);
       SocketLease a = acquire(pool, tracker);
@@ -301,10 +308,8 @@ private slots:
       const quint16 port = server->start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3);
+      setUpTrackedPool(pool, tracker, 3);
       pool.setHealthCheckInterval(20);
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy pingFailures(&pool, &SocketPool::pingFailuresChanged);
       QVERIFY(fillIdle(pool, tracker, 3));
@@ -341,9 +346,7 @@ private slots:
       const quint16 port = server->start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3); // no health checks: only acquire can notice
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
+      setUpTrackedPool(pool, tracker, 3); // no health checks: only acquire can notice
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy pingFailures(&pool, &SocketPool::pingFailuresChanged);
       QVERIFY(fillIdle(pool, tracker, 3));
@@ -389,9 +392,7 @@ private slots:
       const quint16 port = server.start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3);
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
+      setUpTrackedPool(pool, tracker, 3);
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy pingFailures(&pool, &SocketPool::pingFailuresChanged);
       QVERIFY(fillIdle(pool, tracker, 3));
