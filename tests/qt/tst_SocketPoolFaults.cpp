@@ -16,6 +16,7 @@
 //    (a refused or failed TLS connect). It does not see a leaked QTcpSocket
 //    whose connection the peer closed (Qt closes the descriptor then): the
 //    QPointers do.
+#include "asyncacquire.h"
 #include "echo.h"
 #include "testserver.h"
 #include "threadfailures.h"
@@ -638,16 +639,10 @@ private slots:
       QTRY_COMPARE(lastValue(factoryFailures), quint64(attempts));
 
       // The async form reports the same, in the caller's thread.
-      QObject receiver;
-      bool called = false;
-      SocketLease got;
-      pool.acquireAsync(&receiver, [&](SocketLease lease) {
-        called = true;
-        got = std::move(lease);
-      });
-      QTRY_VERIFY(called);
-      QCOMPARE(got.error(), SocketLease::Error::ConnectFailed);
-      QCOMPARE(got.socketError(), QAbstractSocket::ConnectionRefusedError);
+      AsyncAcquire async(pool);
+      QTRY_VERIFY(async.called);
+      QCOMPARE(async.lease.error(), SocketLease::Error::ConnectFailed);
+      QCOMPARE(async.lease.socketError(), QAbstractSocket::ConnectionRefusedError);
       QTRY_COMPARE(failed.count(), attempts + 1);
       QCOMPARE(pool.stats().openCount, 0);
 
