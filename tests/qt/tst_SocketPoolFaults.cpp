@@ -705,11 +705,11 @@ private slots:
     QTRY_COMPARE(openFds(), fdsBefore);
   }
 
-  // Issue 6, item 5: two threads share one pool; the test thread injects a
-  // fault every 4th cycle (server-side: reset, half-close, close, restart;
-  // borrower-side: unread reply, discard mid-exchange; other peers: silent,
-  // refused, wrong certificate). CONNPOOL_QT_FAULT_CYCLES sets the cycles per
-  // thread (default 5000: 10,000 in all).
+  // Two threads share one pool; the test thread injects a fault every 4th
+  // cycle (server-side: reset, half-close, close, restart; borrower-side:
+  // unread reply, discard mid-exchange; other peers: silent, refused, wrong
+  // certificate). CONNPOOL_QT_FAULT_CYCLES sets the cycles per thread
+  // (default 5000: 10,000 in all).
   void thousandsOfAcquireReturnCyclesWithInjectedFaultsLeaveFileDescriptorsAndSocketsAsBefore() {
     const int cycles = qEnvironmentVariableIsSet("CONNPOOL_QT_FAULT_CYCLES")
                            ? qEnvironmentVariableIntValue("CONNPOOL_QT_FAULT_CYCLES")

@@ -127,7 +127,7 @@ private slots:
     QVERIFY(pool.warmUp(10000));
     // The maintenance thread fills minIdle too; the pure warm_up() returns
     // when idle + being-made reaches the target, so the last may still be
-    // connecting on that thread (see the report on issue 7).
+    // connecting on that thread.
     QTRY_VERIFY(pool.stats().idleCount >= 2);
     QCOMPARE(pool.stats().gets, quint64(0));
   }
