@@ -66,7 +66,10 @@ public:
   model_state saved() const { return *this; }
   void restore(const model_state& s) { static_cast<model_state&>(*this) = s; }
 
+  /// The pool's clock (the runner's manual clock).
   time_point now() const { return clock_.now(); }
+  /// `c` closed for `why`: counted, expected among this step's closes, its
+  /// slot back on the free stack.
   void close(const mconn& c, close_reason why) {
     ++m.closed;
     ++m.closed_by[reason(why)];
@@ -74,10 +77,12 @@ public:
     if (backend_.fault_of(c.id) & fake_backend::close_throws) ++m.close_errors;
     free.push_back(c.slot);
   }
+  /// `c` handed to a borrower.
   void lease_out(const mconn& c) {
     active.push_back(c);
     if (active.size() > m.max_active) m.max_active = active.size();
   }
+  /// The leased connection `id`, off the active list (a failure if it is not there).
   std::optional<mconn> take_active(int id) {
     auto it = std::find_if(active.begin(), active.end(), [id](const mconn& c) { return c.id == id; });
     if (it == active.end()) {
@@ -102,6 +107,7 @@ public:
     ++t_.retirements_deferred;
     return false;
   }
+  /// Open connections: idle, leased, and one maintain() holds while it dials a replacement.
   std::size_t open_count() const { return idle.size() + active.size() + claimed; }
   std::vector<mconn> by_slot(std::vector<mconn> v) const {
     std::sort(v.begin(), v.end(), [](const mconn& x, const mconn& y) { return x.slot < y.slot; });
