@@ -18,6 +18,7 @@ import connpool;
 #include "support/exception_text.h"
 #include "support/fake_connection.h"
 #include "support/gate.h"
+#include "support/manual_clock_setup.h"
 
 using namespace std::chrono_literals;
 using connpool::context;
@@ -25,6 +26,7 @@ using connpool::errc;
 using testing_support::fake_conn;
 using testing_support::gate;
 using testing_support::holding_ping;
+using testing_support::manual_clock_setup;
 using testing_support::tracker;
 using Pool = connpool::pool<fake_conn>;
 
@@ -515,9 +517,7 @@ private slots:
 
   // ---- expiry and maintenance (manual clock) -----------------------------
   void idleConnectionPastMaxIdleTimeIsClosedByCleanup() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(2, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(2);
     cfg.max_idle_time = 10s;
     Pool p(cfg);
     p.put(p.get());
@@ -531,9 +531,7 @@ private slots:
     QCOMPARE(t.times_closed(1), 1);
   }
   void idleTimeRestartsWhenConnectionIsReturned() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(2, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(2);
     cfg.max_idle_time = 10s;
     Pool p(cfg);
     p.put(p.get());
@@ -545,9 +543,7 @@ private slots:
     QCOMPARE(p.stats().idle_closed, 0u);
   }
   void connectionPastMaxAgeIsClosedByCleanup() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(2, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(2);
     cfg.max_age = 1min;
     Pool p(cfg);
     p.put(p.get());
@@ -558,9 +554,7 @@ private slots:
     QCOMPARE(p.stats().idle_closed, 0u);
   }
   void connectionPastMaxAgeIsClosedOnPutAndFreesSlotForWaiter() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(1, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(1);
     cfg.max_age = 1min;
     Pool p(cfg);
     auto held = p.get();
@@ -574,9 +568,7 @@ private slots:
     QCOMPARE(p.stats().age_closed, 1u);
   }
   void staleIdleConnectionMetOnGetIsClosedAndCounted() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(2, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(2);
     cfg.max_idle_time = 10s;
     Pool p(cfg);
     p.put(p.get());
@@ -589,9 +581,7 @@ private slots:
     QCOMPARE(t.times_closed(1), 1);
   }
   void healthCheckPingsIdleConnectionsOnlyWhenItsIntervalHasElapsed() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(3, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(3);
     std::atomic<int> pings{0};
     std::atomic<bool> healthy{true};
     cfg.ping = pinger([&](fake_conn&) {
@@ -621,9 +611,7 @@ private slots:
     QVERIFY(t.all_closed_exactly_once());
   }
   void healthCheckPingThatOutlastsHealthCheckTimeoutFails() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(1, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(1);
     std::atomic<bool> check{false};
     cfg.ping = [&](fake_conn&, const context& ctx) {
       if (check && ctx.deadline()) gate().wait(20ms); // past the 5 ms health_check_timeout
@@ -639,9 +627,7 @@ private slots:
     QCOMPARE(t.times_closed(1), 1);
   }
   void connectionBeingHealthCheckedIsNotHandedOutAndSlowPingDoesNotBlockGetOrPut() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(3, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(3);
     holding_ping ping;
     cfg.ping = [&ping](fake_conn&, const context&) { return ping(); };
     cfg.health_check_interval = 1s;
@@ -660,9 +646,7 @@ private slots:
     QCOMPARE(p.idle_count(), std::size_t(2));
   }
   void healthCheckedConnectionGoesToAWaitingGetter() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(1, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(1);
     holding_ping ping;
     cfg.ping = [&ping](fake_conn&, const context&) { return ping(); };
     cfg.health_check_interval = 1s;
@@ -821,9 +805,7 @@ private slots:
 
   // ---- callbacks that throw keep the books straight -------------------------
   void everyConnectionIsClosedExactlyOnceAcrossAllPaths() {
-    tracker t;
-    connpool::manual_clock clock;
-    auto cfg = t.manual_config(4, clock);
+    auto&& [t, clock, cfg] = manual_clock_setup(4);
     cfg.max_idle = 2;
     cfg.max_idle_time = 10s;
     cfg.max_age = 1min;

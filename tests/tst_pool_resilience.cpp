@@ -1,4 +1,4 @@
-// Behavioural tests of the resilience features (issue 7): min_idle and
+// Behavioural tests of the resilience features: min_idle and
 // warm_up, dials that outlive their caller and max_connecting, the circuit
 // breaker, max_age jitter and the retirement cap, runtime resize, drain,
 // leak reports and idle order. Time is the manual clock wherever the pool

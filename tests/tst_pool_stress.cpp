@@ -254,7 +254,7 @@ private slots:
     QVERIFY(t.all_closed_exactly_once());
   }
 
-  // Issue 7's moving parts at once: background dials capped by
+  // The resilience features' moving parts at once: background dials capped by
   // max_connecting, a circuit breaker that the factory faults keep opening,
   // min_idle top-ups, max_age jitter, and a thread that resizes the pool,
   // drains it and changes its durations while 8 workers get and return.

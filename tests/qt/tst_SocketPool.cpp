@@ -1,4 +1,5 @@
 // connpool::qt::SocketPool against a real loopback echo server.
+#include "asyncacquire.h"
 #include "echo.h"
 #include "fillidle.h"
 #include "testserver.h"
@@ -229,23 +230,17 @@ private slots:
     QTimer ticker;
     connect(&ticker, &QTimer::timeout, this, [&ticks] { ++ticks; });
     ticker.start(5);
-    QObject receiver;
-    bool called = false;
-    SocketLease got;
-    pool.acquireAsync(&receiver, [&](SocketLease lease) {
-      called = true;
-      got = std::move(lease);
-    });
+    AsyncAcquire async(pool);
     QTRY_COMPARE(pool.stats().waitingCount, 1);
     const int before = ticks;
     QTRY_VERIFY(ticks >= before + 10); // the GUI thread's event loop keeps going
-    QVERIFY(!called);
+    QVERIFY(!async.called);
 
     held.release();
-    QTRY_VERIFY(called);
-    QVERIFY2(got, qPrintable(got.errorString()));
-    QCOMPARE(got->thread(), QThread::currentThread());
-    QVERIFY(echoWithSignals(*got.socket(), "handed over\n"));
+    QTRY_VERIFY(async.called);
+    QVERIFY2(async.lease, qPrintable(async.lease.errorString()));
+    QCOMPARE(async.lease->thread(), QThread::currentThread());
+    QVERIFY(echoWithSignals(*async.lease.socket(), "handed over\n"));
     const SocketPoolStats s = pool.stats();
     QCOMPARE(s.waits, quint64(1));
     QCOMPARE(s.hits, quint64(1));
@@ -260,19 +255,10 @@ private slots:
     pool.setMaxSize(1);
     SocketLease held = pool.acquire(QDeadlineTimer(10000));
     QVERIFY(held);
-    QObject receiver;
-    bool called = false;
-    SocketLease got;
-    pool.acquireAsync(
-        &receiver,
-        [&](SocketLease lease) {
-          called = true;
-          got = std::move(lease);
-        },
-        QDeadlineTimer(100));
-    QTRY_VERIFY(called);
-    QVERIFY(!got);
-    QCOMPARE(got.error(), SocketLease::Error::Timeout);
+    AsyncAcquire async(pool, QDeadlineTimer(100));
+    QTRY_VERIFY(async.called);
+    QVERIFY(!async.lease);
+    QCOMPARE(async.lease.error(), SocketLease::Error::Timeout);
     QCOMPARE(pool.stats().timeouts, quint64(1));
     QCOMPARE(pool.stats().waitingCount, 0);
   }

@@ -16,6 +16,7 @@
 //    (a refused or failed TLS connect). It does not see a leaked QTcpSocket
 //    whose connection the peer closed (Qt closes the descriptor then): the
 //    QPointers do.
+#include "asyncacquire.h"
 #include "echo.h"
 #include "testserver.h"
 #include "threadfailures.h"
@@ -123,6 +124,15 @@ SocketLease acquire(SocketPool& pool, SocketTracker& tracker, int timeoutMs = 10
   SocketLease lease = pool.acquire(QDeadlineTimer(timeoutMs));
   tracker.see(lease.socket());
   return lease;
+}
+
+// The pool the server-fault tests share: up to `maxSize` sockets, stats
+// published every 5 ms (so the *Changed signals follow promptly), and every
+// idle socket the pool probes seen by `tracker` (its ping hook).
+void setUpTrackedPool(SocketPool& pool, SocketTracker& tracker, int maxSize) {
+  pool.setMaxSize(maxSize);
+  pool.setStatsInterval(5);
+  pool.setPingFunction(tracker.pingFunction());
 }
 
 // Fills the pool with `count` idle sockets that have each done one echo.
@@ -238,10 +248,8 @@ private slots:
       const quint16 port = server->start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3);
+      setUpTrackedPool(pool, tracker, 3);
       pool.setConnectTimeout(10000);
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy discards(&pool, &SocketPool::discardsChanged);
       SocketLease a = acquire(pool, tracker);
@@ -301,10 +309,8 @@ private slots:
       const quint16 port = server->start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3);
+      setUpTrackedPool(pool, tracker, 3);
       pool.setHealthCheckInterval(20);
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy pingFailures(&pool, &SocketPool::pingFailuresChanged);
       QVERIFY(fillIdle(pool, tracker, 3));
@@ -341,9 +347,7 @@ private slots:
       const quint16 port = server->start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3); // no health checks: only acquire can notice
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
+      setUpTrackedPool(pool, tracker, 3); // no health checks: only acquire can notice
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy pingFailures(&pool, &SocketPool::pingFailuresChanged);
       QVERIFY(fillIdle(pool, tracker, 3));
@@ -389,9 +393,7 @@ private slots:
       const quint16 port = server.start();
       QVERIFY(port);
       SocketPool pool(localHost, port);
-      pool.setMaxSize(3);
-      pool.setStatsInterval(5);
-      pool.setPingFunction(tracker.pingFunction());
+      setUpTrackedPool(pool, tracker, 3);
       QSignalSpy failed(&pool, &SocketPool::connectFailed);
       QSignalSpy pingFailures(&pool, &SocketPool::pingFailuresChanged);
       QVERIFY(fillIdle(pool, tracker, 3));
@@ -637,16 +639,10 @@ private slots:
       QTRY_COMPARE(lastValue(factoryFailures), quint64(attempts));
 
       // The async form reports the same, in the caller's thread.
-      QObject receiver;
-      bool called = false;
-      SocketLease got;
-      pool.acquireAsync(&receiver, [&](SocketLease lease) {
-        called = true;
-        got = std::move(lease);
-      });
-      QTRY_VERIFY(called);
-      QCOMPARE(got.error(), SocketLease::Error::ConnectFailed);
-      QCOMPARE(got.socketError(), QAbstractSocket::ConnectionRefusedError);
+      AsyncAcquire async(pool);
+      QTRY_VERIFY(async.called);
+      QCOMPARE(async.lease.error(), SocketLease::Error::ConnectFailed);
+      QCOMPARE(async.lease.socketError(), QAbstractSocket::ConnectionRefusedError);
       QTRY_COMPARE(failed.count(), attempts + 1);
       QCOMPARE(pool.stats().openCount, 0);
 
@@ -709,11 +705,11 @@ private slots:
     QTRY_COMPARE(openFds(), fdsBefore);
   }
 
-  // Issue 6, item 5: two threads share one pool; the test thread injects a
-  // fault every 4th cycle (server-side: reset, half-close, close, restart;
-  // borrower-side: unread reply, discard mid-exchange; other peers: silent,
-  // refused, wrong certificate). CONNPOOL_QT_FAULT_CYCLES sets the cycles per
-  // thread (default 5000: 10,000 in all).
+  // Two threads share one pool; the test thread injects a fault every 4th
+  // cycle (server-side: reset, half-close, close, restart; borrower-side:
+  // unread reply, discard mid-exchange; other peers: silent, refused, wrong
+  // certificate). CONNPOOL_QT_FAULT_CYCLES sets the cycles per thread
+  // (default 5000: 10,000 in all).
   void thousandsOfAcquireReturnCyclesWithInjectedFaultsLeaveFileDescriptorsAndSocketsAsBefore() {
     const int cycles = qEnvironmentVariableIsSet("CONNPOOL_QT_FAULT_CYCLES")
                            ? qEnvironmentVariableIntValue("CONNPOOL_QT_FAULT_CYCLES")

@@ -162,7 +162,7 @@ private slots:
     QCOMPARE(redis.connectedClients(), 1);
   }
 
-  // Item 1: 8 worker threads (blocking acquire) and an acquireAsync chain in
+  // 8 worker threads (blocking acquire) and an acquireAsync chain in
   // the GUI thread do INCR round trips while the server kills every client,
   // closes the idle ones (timeout 1) and restarts (SHUTDOWN SAVE: the counter
   // survives). A failed exchange is discarded and retried.
@@ -542,7 +542,7 @@ private slots:
           redis.adminConnects(), static_cast<long long>(clock.elapsed()));
   }
 
-  // Item 3: maxSize 1; thread A holds the only socket; the server kills that
+  // maxSize 1; thread A holds the only socket; the server kills that
   // connection; once redis reports it gone, A returns the lease without any
   // I/O (so Qt has not seen the close) while thread B is blocked in
   // acquire(). B's first command must work: the pool must not hand it the
@@ -623,7 +623,7 @@ private slots:
     QVERIFY(pingPong(*lease.socket()));
   }
 
-  // Item 4: the pool destroyed with two leases out (GUI thread, a worker) and
+  // The pool destroyed with two leases out (GUI thread, a worker) and
   // four acquireAsync requests pending (three receivers in the GUI thread, one
   // in a thread with an event loop; three wait in the pool, one for a helper
   // thread). The leases stay usable and close their
@@ -712,7 +712,7 @@ private slots:
     }
   }
 
-  // Item 2 (last: today it crashes the process). A slot on the leased
+  // Last in the file, since a failure here crashes the process. A slot on the leased
   // socket's own errorOccurred, disconnected or readyRead returns the lease
   // there (discard(), release(), or the last shared_ptr to it let go) while
   // the socket is not reusable: the server kills the connection while a
