@@ -71,7 +71,7 @@ Item {
             // Grid and y labels.
             for (let i = 0; i <= decades; ++i) {
                 const y = bottom - (bottom - top) * i / decades
-                ctx.strokeStyle = i === 0 ? "#3a4656" : "#242d39"
+                ctx.strokeStyle = i === 0 ? Theme.line : Theme.grid
                 ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(right, y + 0.5); ctx.stroke()
                 ctx.fillStyle = Theme.dim
                 const label = chart.logScale ? chart.logMinimum * Math.pow(10, i) : max * i / 4

@@ -24,7 +24,7 @@ Card {
             width: ListView.view.width
             implicitHeight: 22
             radius: 4
-            color: "#1f2630"
+            color: Theme.inset
             readonly property color tint: connState === "active" ? Theme.active : connState === "idle" ? Theme.idle
                                          : connState === "checking" ? Theme.warning : Theme.info
             Rectangle { width: 4; height: parent.height; radius: 2; color: parent.tint }

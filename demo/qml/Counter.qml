@@ -12,7 +12,7 @@ Rectangle {
     Layout.fillWidth: true
     implicitHeight: 50
     radius: 6
-    color: raised ? Qt.rgba(1, 0.36, 0.48, 0.15) : "#1f2630"
+    color: raised ? Theme.tint(Theme.error, 0.15) : Theme.inset
     border.color: raised ? Theme.error : "transparent"
 
     Column {

@@ -16,7 +16,7 @@ RowLayout {
     Text { text: "dashboard"; color: Theme.text; font.pixelSize: 22 }
     Rectangle {
         radius: 10; implicitHeight: 22; implicitWidth: targetText.implicitWidth + 20
-        color: "#1f2630"; border.color: Theme.cardBorder
+        color: Theme.inset; border.color: Theme.cardBorder
         Text {
             id: targetText; anchors.centerIn: parent; color: Theme.text; font.pixelSize: 12
             text: (root.server ? "embedded echo server " : "server ") + dashboard.target
@@ -25,7 +25,7 @@ RowLayout {
     Rectangle {
         visible: root.server !== null
         radius: 10; implicitHeight: 22; implicitWidth: serverText.implicitWidth + 20
-        color: root.server && root.server.running ? Qt.rgba(0.18, 0.8, 0.44, 0.18) : Qt.rgba(1, 0.36, 0.48, 0.2)
+        color: root.server && root.server.running ? Theme.tint(Theme.idle, 0.18) : Theme.tint(Theme.error, 0.2)
         border.color: root.server && root.server.running ? Theme.idle : Theme.error
         Text {
             id: serverText; anchors.centerIn: parent; font.pixelSize: 12; color: Theme.text

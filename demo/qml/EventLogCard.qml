@@ -41,7 +41,7 @@ Card {
             width: ListView.view.width
             implicitHeight: line.implicitHeight + 10
             radius: 4
-            color: "#1f2630"
+            color: Theme.inset
             Rectangle {
                 width: 3; height: parent.height; radius: 1
                 color: severity === "error" ? Theme.error : severity === "warning" ? Theme.warning : Theme.info

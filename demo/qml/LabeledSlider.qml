@@ -60,7 +60,7 @@ ColumnLayout {
             width: 14
             height: 14
             radius: 7
-            color: slider.pressed ? "#ffffff" : Theme.text
+            color: slider.pressed ? Theme.bright : Theme.text
             border.color: Theme.accent
             border.width: 2
         }

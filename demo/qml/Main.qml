@@ -20,16 +20,16 @@ ApplicationWindow {
     palette {
         window: Theme.card
         windowText: Theme.text
-        base: "#1f2630"
+        base: Theme.inset
         text: Theme.text
-        button: "#2a3441"
+        button: Theme.track
         buttonText: Theme.text
         highlight: Theme.accent
-        highlightedText: "#ffffff"
-        mid: "#3a4656"
+        highlightedText: Theme.bright
+        mid: Theme.line
         midlight: Theme.track
         dark: Theme.accent
-        light: "#3a4656"
+        light: Theme.line
     }
 
     Component.onCompleted: dashboard.log("info", dashboard.server ? "embedded echo server on " + dashboard.target + ", pool #1 started"

@@ -21,7 +21,7 @@ Card {
             Layout.preferredWidth: 112
             implicitHeight: 66
             radius: 6
-            color: open ? Qt.rgba(1, 0.36, 0.48, 0.25) : "#1f2630"
+            color: open ? Theme.tint(Theme.error, 0.25) : Theme.inset
             border.color: open ? Theme.error : Theme.cardBorder
             Column {
                 anchors { left: parent.left; leftMargin: 8; verticalCenter: parent.verticalCenter }
