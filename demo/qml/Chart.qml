@@ -36,11 +36,13 @@ Item {
         Repeater {
             model: chart.series
             RowLayout {
+                id: entry
+                required property var modelData
                 spacing: 5
-                Rectangle { width: 10; height: 10; radius: 2; color: modelData.color }
+                Rectangle { width: 10; height: 10; radius: 2; color: entry.modelData.color }
                 Text {
-                    readonly property var values: modelData.values
-                    text: modelData.label + "  " + (values.length ? values[values.length - 1].toFixed(chart.decimals) : "–") + (modelData.suffix || "")
+                    readonly property var values: entry.modelData.values
+                    text: entry.modelData.label + "  " + (values.length ? values[values.length - 1].toFixed(chart.decimals) : "–") + (entry.modelData.suffix || "")
                     color: Theme.text
                     font.pixelSize: 12
                 }

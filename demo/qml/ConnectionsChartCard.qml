@@ -11,13 +11,13 @@ Card {
     Chart {
         Layout.fillWidth: true
         Layout.fillHeight: true
-        times: dashboard.timeHistory
-        seconds: dashboard.historySeconds
-        minimumMax: dashboard.pool.maxSize
+        times: root.dashboard.timeHistory
+        seconds: root.dashboard.historySeconds
+        minimumMax: root.dashboard.pool.maxSize
         series: [
-            { label: "active", color: Theme.active, values: dashboard.activeHistory },
-            { label: "idle", color: Theme.idle, values: dashboard.idleHistory },
-            { label: "waiting", color: Theme.waiting, values: dashboard.waitingHistory }
+            { label: "active", color: Theme.active, values: root.dashboard.activeHistory },
+            { label: "idle", color: Theme.idle, values: root.dashboard.idleHistory },
+            { label: "waiting", color: Theme.waiting, values: root.dashboard.waitingHistory }
         ]
     }
 }

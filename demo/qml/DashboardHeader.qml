@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Layouts
-import ConnPool
 import ConnPoolDemo
 
 // The title row: what the pool talks to, the embedded server's state, and
@@ -8,8 +7,10 @@ import ConnPoolDemo
 RowLayout {
     id: root
     required property Dashboard dashboard
-    readonly property EchoServer server: dashboard.server
-    readonly property LoadGenerator load: dashboard.generator
+    readonly property EchoServer server: root.dashboard.server
+    readonly property LoadGenerator load: root.dashboard.generator
+    // Untyped: qmllint 6.4 knows no QML type for 64-bit integers (quint64).
+    readonly property var board: root.dashboard
 
     spacing: 16
     Text { text: "connpool"; color: Theme.accent; font.pixelSize: 22; font.bold: true }
@@ -19,7 +20,7 @@ RowLayout {
         color: Theme.inset; border.color: Theme.cardBorder
         Text {
             id: targetText; anchors.centerIn: parent; color: Theme.text; font.pixelSize: 12
-            text: (root.server ? "embedded echo server " : "server ") + dashboard.target
+            text: (root.server ? "embedded echo server " : "server ") + root.dashboard.target
         }
     }
     Rectangle {
@@ -36,9 +37,9 @@ RowLayout {
     Item { Layout.fillWidth: true }
     Text {
         color: Theme.dim; font.pixelSize: 12
-        text: "pool #" + dashboard.poolGeneration + (dashboard.retiringPools > 0 ? " (" + dashboard.retiringPools + " draining)" : "")
-              + "  ·  " + load.runningThreads + " worker threads  ·  "
-              + dashboard.roundTrips.toLocaleString(Qt.locale("C"), "f", 0) + " round trips  ·  up "
-              + Math.floor(dashboard.uptime) + " s"
+        text: "pool #" + root.dashboard.poolGeneration + (root.dashboard.retiringPools > 0 ? " (" + root.dashboard.retiringPools + " draining)" : "")
+              + "  ·  " + root.load.runningThreads + " worker threads  ·  "
+              + root.board.roundTrips.toLocaleString(Qt.locale("C"), "f", 0) + " round trips  ·  up "
+              + Math.floor(root.dashboard.uptime) + " s"
     }
 }

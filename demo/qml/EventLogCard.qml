@@ -34,6 +34,7 @@ Card {
         spacing: 4
         model: events
         delegate: Rectangle {
+            id: entry
             required property string severity
             required property string message
             required property string time
@@ -44,7 +45,7 @@ Card {
             color: Theme.inset
             Rectangle {
                 width: 3; height: parent.height; radius: 1
-                color: severity === "error" ? Theme.error : severity === "warning" ? Theme.warning : Theme.info
+                color: entry.severity === "error" ? Theme.error : entry.severity === "warning" ? Theme.warning : Theme.info
             }
             Text {
                 id: line
@@ -53,7 +54,7 @@ Card {
                 font.pixelSize: 12
                 color: Theme.text
                 textFormat: Text.PlainText
-                text: time + "  " + message + (count > 1 ? "  ×" + count : "")
+                text: entry.time + "  " + entry.message + (entry.count > 1 ? "  ×" + entry.count : "")
             }
         }
     }

@@ -8,7 +8,7 @@ import ConnPoolDemo
 Card {
     id: root
     required property Dashboard dashboard
-    readonly property EchoServer server: dashboard.server
+    readonly property EchoServer server: root.dashboard.server
 
     title: "Fault injection"
     subtitle: root.server ? "embedded server" : "external server: drain only"
@@ -23,7 +23,7 @@ Card {
             text: "Kill server"
             tint: Theme.error
             enabled: root.server !== null && root.server.running
-            onClicked: { root.server.kill(); dashboard.log("warning", "echo server killed: connections closed, connects refused") }
+            onClicked: { root.server.kill(); root.dashboard.log("warning", "echo server killed: connections closed, connects refused") }
         }
         ActionButton {
             objectName: "restartButton"
@@ -31,7 +31,7 @@ Card {
             text: "Restart server"
             tint: Theme.idle
             enabled: root.server !== null && !root.server.running
-            onClicked: dashboard.log(root.server.restart() ? "info" : "error",
+            onClicked: root.dashboard.log(root.server.restart() ? "info" : "error",
                                      root.server.running ? "echo server restarted" : "echo server could not listen again")
         }
         ActionButton {
@@ -40,7 +40,7 @@ Card {
             text: "Reset all (RST)"
             tint: Theme.warning
             enabled: root.server !== null && root.server.running
-            onClicked: { root.server.resetConnections(); dashboard.log("warning", "server reset every connection") }
+            onClicked: { root.server.resetConnections(); root.dashboard.log("warning", "server reset every connection") }
         }
         ActionButton {
             objectName: "drainButton"
@@ -48,7 +48,7 @@ Card {
             text: "Drain pool"
             tint: Theme.accent
             enabled: true
-            onClicked: dashboard.drain()
+            onClicked: root.dashboard.drain()
         }
     }
     LabeledSlider {
@@ -57,8 +57,8 @@ Card {
         label: "server delay per request"
         from: 0; to: 2000; stepSize: 10
         value: root.server ? root.server.delay : 0
-        format: function (v) { return v + " ms" }
+        valueText: value + " ms"
         onMoved: root.server.delay = value
-        onPressedChanged: if (!pressed && root.server) dashboard.log("info", "server delay set to " + value + " ms")
+        onPressedChanged: if (!pressed && root.server) root.dashboard.log("info", "server delay set to " + value + " ms")
     }
 }

@@ -11,10 +11,10 @@ Card {
     Chart {
         Layout.fillWidth: true
         Layout.fillHeight: true
-        times: dashboard.timeHistory
-        seconds: dashboard.historySeconds
+        times: root.dashboard.timeHistory
+        seconds: root.dashboard.historySeconds
         fixedMax: 100
         decimals: 1
-        series: [ { label: "hits / gets", color: Theme.hitRate, values: dashboard.hitRateHistory, suffix: " %" } ]
+        series: [ { label: "hits / gets", color: Theme.hitRate, values: root.dashboard.hitRateHistory, suffix: " %" } ]
     }
 }

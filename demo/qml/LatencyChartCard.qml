@@ -12,13 +12,13 @@ Card {
     Chart {
         Layout.fillWidth: true
         Layout.fillHeight: true
-        times: dashboard.timeHistory
-        seconds: dashboard.historySeconds
+        times: root.dashboard.timeHistory
+        seconds: root.dashboard.historySeconds
         decimals: 2
         logScale: true
         series: [
-            { label: "p50", color: Theme.p50, values: dashboard.p50History, suffix: " ms" },
-            { label: "p99", color: Theme.p99, values: dashboard.p99History, suffix: " ms" }
+            { label: "p50", color: Theme.p50, values: root.dashboard.p50History, suffix: " ms" },
+            { label: "p99", color: Theme.p99, values: root.dashboard.p99History, suffix: " ms" }
         ]
     }
 }

@@ -17,29 +17,29 @@ Card {
         objectName: "workersControl"
         label: "worker threads (blocking acquire)"
         from: 0; to: 32; stepSize: 1
-        value: load.workers
-        onMoved: load.workers = value
+        value: root.load.workers
+        onMoved: root.load.workers = value
     }
     LabeledSlider {
         label: "hold a lease for"
         from: 0; to: 500; stepSize: 5
-        value: load.holdTime
-        format: function (v) { return v + " ms" }
-        onMoved: load.holdTime = value
+        value: root.load.holdTime
+        valueText: value + " ms"
+        onMoved: root.load.holdTime = value
     }
     LabeledSlider {
         label: "pause between requests"
         from: 0; to: 500; stepSize: 5
-        value: load.thinkTime
-        format: function (v) { return v + " ms" }
-        onMoved: load.thinkTime = value
+        value: root.load.thinkTime
+        valueText: value + " ms"
+        onMoved: root.load.thinkTime = value
     }
     LabeledSlider {
         label: "acquire deadline"
         from: 100; to: 5000; stepSize: 100
-        value: load.acquireTimeout
-        format: Format.msecs
-        onMoved: load.acquireTimeout = value
+        value: root.load.acquireTimeout
+        valueText: Format.msecs(value)
+        onMoved: root.load.acquireTimeout = value
     }
     RowLayout {
         Layout.fillWidth: true
@@ -47,8 +47,8 @@ Card {
         Switch {
             id: asyncSwitch
             objectName: "asyncSwitch"
-            checked: load.asyncEnabled
-            onToggled: load.asyncEnabled = checked
+            checked: root.load.asyncEnabled
+            onToggled: root.load.asyncEnabled = checked
             indicator: Rectangle {
                 x: asyncSwitch.leftPadding
                 y: (asyncSwitch.height - height) / 2

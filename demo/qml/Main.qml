@@ -1,7 +1,6 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
-import ConnPool
 import ConnPoolDemo
 
 // The connpool dashboard: a live SocketPool under load, its gauges, counters

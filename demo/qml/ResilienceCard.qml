@@ -8,6 +8,23 @@ import ConnPoolDemo
 Card {
     id: root
     required property SocketPool pool
+    // The snapshot, untyped: qmllint 6.4 knows no QML type for its
+    // 64-bit fields (qint64, quint64).
+    readonly property var stats: root.pool.publishedStats
+
+    // One reason's count of closes; `alarm` tints it when not zero.
+    component CloseCount: Column {
+        id: count
+        property string label
+        property real value
+        property bool alarm: false
+        Layout.fillWidth: true
+        Text {
+            text: count.value.toLocaleString(Qt.locale("C"), "f", 0); font.pixelSize: 14; font.bold: true
+            color: count.alarm && count.value > 0 ? Theme.error : Theme.text
+        }
+        Text { text: count.label; color: Theme.dim; font.pixelSize: 11 }
+    }
 
     title: "Resilience and latency"
     subtitle: "pool histograms"
@@ -30,9 +47,9 @@ Card {
                     text: breakerTile.open ? "BREAKER OPEN" : "breaker closed"; font.pixelSize: 13; font.bold: true
                     color: breakerTile.open ? Theme.error : Theme.idle
                 }
-                Text { text: root.pool.publishedStats.circuitOpens + " opens"; color: Theme.dim; font.pixelSize: 11 }
-                Text { text: root.pool.publishedStats.circuitRejects + " rejects"; color: Theme.dim; font.pixelSize: 11 }
-                Text { text: root.pool.publishedStats.leaksSuspected + " leaks"; color: Theme.dim; font.pixelSize: 11 }
+                Text { text: root.stats.circuitOpens + " opens"; color: Theme.dim; font.pixelSize: 11 }
+                Text { text: root.stats.circuitRejects + " rejects"; color: Theme.dim; font.pixelSize: 11 }
+                Text { text: root.stats.leaksSuspected + " leaks"; color: Theme.dim; font.pixelSize: 11 }
             }
         }
         GridLayout {
@@ -47,17 +64,17 @@ Card {
             Text { text: "p99"; color: Theme.p99; font.pixelSize: 12; font.bold: true }
             Text { text: "max"; color: Theme.dim; font.pixelSize: 12; font.bold: true }
             Text { text: "wait"; color: Theme.dim; font.pixelSize: 12 }
-            Text { objectName: "waitP50"; text: latencyGrid.ms(root.pool.publishedStats.waitP50Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.waitP99Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.waitMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+            Text { objectName: "waitP50"; text: latencyGrid.ms(root.stats.waitP50Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.waitP99Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.waitMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
             Text { text: "create"; color: Theme.dim; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.createP50Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.createP99Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.createMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.createP50Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.createP99Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.createMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
             Text { text: "hold"; color: Theme.dim; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.holdP50Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.holdP99Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.pool.publishedStats.holdMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.holdP50Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.holdP99Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.ms(root.stats.holdMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
         }
     }
     GridLayout {
@@ -66,20 +83,13 @@ Card {
         columns: 4
         rowSpacing: 4
         columnSpacing: 6
-        Repeater {
-            model: [ { key: "closedIdleTime", label: "idle time" }, { key: "closedMaxAge", label: "max age" },
-                     { key: "closedPingFailed", label: "ping failed", alarm: true }, { key: "closedDiscarded", label: "discarded" },
-                     { key: "closedIdleOverflow", label: "idle overflow" }, { key: "closedPoolClosed", label: "pool closed" },
-                     { key: "closedDrained", label: "drained" }, { key: "closedResized", label: "resized" } ]
-            Column {
-                Layout.fillWidth: true
-                readonly property real value: root.pool.publishedStats[modelData.key]
-                Text {
-                    text: parent.value.toLocaleString(Qt.locale("C"), "f", 0); font.pixelSize: 14; font.bold: true
-                    color: modelData.alarm && parent.value > 0 ? Theme.error : Theme.text
-                }
-                Text { text: modelData.label; color: Theme.dim; font.pixelSize: 11 }
-            }
-        }
+        CloseCount { label: "idle time"; value: root.stats.closedIdleTime }
+        CloseCount { label: "max age"; value: root.stats.closedMaxAge }
+        CloseCount { label: "ping failed"; value: root.stats.closedPingFailed; alarm: true }
+        CloseCount { label: "discarded"; value: root.stats.closedDiscarded }
+        CloseCount { label: "idle overflow"; value: root.stats.closedIdleOverflow }
+        CloseCount { label: "pool closed"; value: root.stats.closedPoolClosed }
+        CloseCount { label: "drained"; value: root.stats.closedDrained }
+        CloseCount { label: "resized"; value: root.stats.closedResized }
     }
 }
