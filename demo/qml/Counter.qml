@@ -1,7 +1,8 @@
 import QtQuick
 import QtQuick.Layouts
 
-// One origin metric: its name and value; `alarm` tints it when non-zero.
+// One of the pool's counters: its name and value; `alarm` tints it when
+// non-zero.
 Rectangle {
     id: counter
     property string label

@@ -12,7 +12,7 @@ Card {
     readonly property var counts: root.dashboard.pool
 
     title: "Counters"
-    subtitle: "the origin's metrics, since pool #" + root.dashboard.poolGeneration + " started"
+    subtitle: "since pool #" + root.dashboard.poolGeneration + " started"
     GridLayout {
         Layout.fillWidth: true
         columns: 7
