@@ -42,7 +42,9 @@ Item {
                 Rectangle { width: 10; height: 10; radius: 2; color: entry.modelData.color }
                 Text {
                     readonly property var values: entry.modelData.values
-                    text: entry.modelData.label + "  " + (values.length ? values[values.length - 1].toFixed(chart.decimals) : "–") + (entry.modelData.suffix || "")
+                    text: entry.modelData.label + "  "
+                          + (values.length ? values[values.length - 1].toFixed(chart.decimals) : "–")
+                          + (entry.modelData.suffix || "")
                     color: Theme.text
                     font.pixelSize: 12
                 }

@@ -38,7 +38,13 @@ Card {
                 Text { width: 62; text: row.connState; color: row.tint; font.pixelSize: 12 }
                 Text { width: 70; text: "age " + (row.model.ageMsecs / 1000).toFixed(1) + " s"; color: Theme.dim; font.pixelSize: 12 }
                 Text { width: 70; text: row.model.uses + " uses"; color: Theme.dim; font.pixelSize: 12 }
-                Text { text: row.model.lastError.length > 0 ? "⚠ " + row.model.lastError : ""; color: Theme.warning; font.pixelSize: 11; elide: Text.ElideRight; width: 40 }
+                Text {
+                    width: 40
+                    text: row.model.lastError.length > 0 ? "⚠ " + row.model.lastError : ""
+                    color: Theme.warning
+                    font.pixelSize: 11
+                    elide: Text.ElideRight
+                }
             }
         }
     }

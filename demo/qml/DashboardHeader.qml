@@ -37,7 +37,8 @@ RowLayout {
     Item { Layout.fillWidth: true }
     Text {
         color: Theme.dim; font.pixelSize: 12
-        text: "pool #" + root.dashboard.poolGeneration + (root.dashboard.retiringPools > 0 ? " (" + root.dashboard.retiringPools + " draining)" : "")
+        text: "pool #" + root.dashboard.poolGeneration
+              + (root.dashboard.retiringPools > 0 ? " (" + root.dashboard.retiringPools + " draining)" : "")
               + "  ·  " + root.load.runningThreads + " worker threads  ·  "
               + root.board.roundTrips.toLocaleString(Qt.locale("C"), "f", 0) + " round trips  ·  up "
               + Math.floor(root.dashboard.uptime) + " s"

@@ -15,14 +15,39 @@ Card {
     subtitle: "max_size " + root.pool.maxSize + " · max_idle " + (root.pool.maxIdle < 0 ? root.pool.maxSize : root.pool.maxIdle)
     RowLayout {
         Layout.fillWidth: true
-        Gauge { Layout.fillWidth: true; label: "open"; color: Theme.open; value: root.pool.openCount; maximum: root.pool.maxSize; maximumLabel: "of " + root.pool.maxSize + " max_size" }
-        Gauge { Layout.fillWidth: true; label: "active"; color: Theme.active; value: root.pool.activeCount; maximum: root.pool.maxSize; maximumLabel: "of " + root.pool.maxSize + " max_size" }
         Gauge {
-            Layout.fillWidth: true; label: "idle"; color: Theme.idle; value: root.pool.idleCount
-            readonly property int limit: root.pool.maxIdle < 0 ? root.pool.maxSize : root.pool.maxIdle
-            maximum: limit; maximumLabel: "of " + limit + " max_idle"
+            Layout.fillWidth: true
+            label: "open"
+            color: Theme.open
+            value: root.pool.openCount
+            maximum: root.pool.maxSize
+            maximumLabel: "of " + root.pool.maxSize + " max_size"
         }
-        Gauge { Layout.fillWidth: true; label: "waiting"; color: Theme.waiting; value: root.pool.waitingCount; maximum: Math.max(1, root.load.workers + 1); maximumLabel: "of " + (root.load.workers + (root.load.asyncEnabled ? 1 : 0)) + " clients" }
+        Gauge {
+            Layout.fillWidth: true
+            label: "active"
+            color: Theme.active
+            value: root.pool.activeCount
+            maximum: root.pool.maxSize
+            maximumLabel: "of " + root.pool.maxSize + " max_size"
+        }
+        Gauge {
+            readonly property int limit: root.pool.maxIdle < 0 ? root.pool.maxSize : root.pool.maxIdle
+            Layout.fillWidth: true
+            label: "idle"
+            color: Theme.idle
+            value: root.pool.idleCount
+            maximum: limit
+            maximumLabel: "of " + limit + " max_idle"
+        }
+        Gauge {
+            Layout.fillWidth: true
+            label: "waiting"
+            color: Theme.waiting
+            value: root.pool.waitingCount
+            maximum: Math.max(1, root.load.workers + 1)
+            maximumLabel: "of " + (root.load.workers + (root.load.asyncEnabled ? 1 : 0)) + " clients"
+        }
         ColumnLayout {
             Layout.preferredWidth: 150
             spacing: 2
