@@ -1,13 +1,9 @@
 #include "echolistener.h"
 
+#include "resetconnection.h"
+
 #include <QtCore/qtimer.h>
 #include <QtNetwork/qtcpsocket.h>
-
-#if defined(Q_OS_WIN)
-#include <winsock2.h>
-#else
-#include <sys/socket.h>
-#endif
 
 EchoListener::EchoListener(std::atomic<int>& live, QObject* parent) : QTcpServer(parent), live_(live) {}
 
@@ -17,15 +13,7 @@ void EchoListener::closeConnections(bool reset) {
   for (const QPointer<QTcpSocket>& s : std::as_const(connections_)) {
     if (!s) continue;
     if (reset) {
-      // SO_LINGER 0: close() sends RST instead of FIN.
-      const linger hard{1, 0};
-#if defined(Q_OS_WIN)
-      ::setsockopt(static_cast<SOCKET>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER,
-                   reinterpret_cast<const char*>(&hard), sizeof hard);
-#else
-      ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-#endif
-      s->abort();
+      resetConnection(*s);
       s->deleteLater();
     } else {
       s->disconnectFromHost();

@@ -1,23 +1,14 @@
 #include "loadgenerator.h"
 
 #include "loadworker.h"
-#include <connpool/qt/socketpool.h>
-
-#include <QtCore/qdeadlinetimer.h>
-#include <QtCore/qtimer.h>
-#include <QtNetwork/qtcpsocket.h>
 
 #include <algorithm>
 
-using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;
 
-namespace {
-// After a failure the GUI chain waits this long before its next acquire.
-constexpr int asyncBackoffMs = 250;
-} // namespace
-
-LoadGenerator::LoadGenerator(QObject* parent) : QObject(parent), asyncContext_(std::make_unique<QObject>()) {}
+LoadGenerator::LoadGenerator(QObject* parent) : QObject(parent) {
+  connect(&stats_, &LoadStats::error, this, &LoadGenerator::leaseError);
+}
 
 LoadGenerator::~LoadGenerator() { shutDown(); }
 
@@ -36,24 +27,23 @@ void LoadGenerator::setWorkers(int count) {
   emit workersChanged();
 }
 
-int LoadGenerator::holdTime() const { return holdTime_.load(); }
+int LoadGenerator::holdTime() const { return settings_.holdTime.load(); }
 void LoadGenerator::setHoldTime(int msecs) {
-  if (holdTime_.exchange(qMax(0, msecs)) != qMax(0, msecs)) emit holdTimeChanged();
+  if (settings_.holdTime.exchange(qMax(0, msecs)) != qMax(0, msecs)) emit holdTimeChanged();
 }
-int LoadGenerator::thinkTime() const { return thinkTime_.load(); }
+int LoadGenerator::thinkTime() const { return settings_.thinkTime.load(); }
 void LoadGenerator::setThinkTime(int msecs) {
-  if (thinkTime_.exchange(qMax(0, msecs)) != qMax(0, msecs)) emit thinkTimeChanged();
+  if (settings_.thinkTime.exchange(qMax(0, msecs)) != qMax(0, msecs)) emit thinkTimeChanged();
 }
-int LoadGenerator::acquireTimeout() const { return acquireTimeout_.load(); }
+int LoadGenerator::acquireTimeout() const { return settings_.acquireTimeout.load(); }
 void LoadGenerator::setAcquireTimeout(int msecs) {
-  if (acquireTimeout_.exchange(qMax(1, msecs)) != qMax(1, msecs)) emit acquireTimeoutChanged();
+  if (settings_.acquireTimeout.exchange(qMax(1, msecs)) != qMax(1, msecs)) emit acquireTimeoutChanged();
 }
 
-bool LoadGenerator::isAsyncEnabled() const { return asyncEnabled_; }
+bool LoadGenerator::isAsyncEnabled() const { return chain_.isEnabled(); }
 void LoadGenerator::setAsyncEnabled(bool enabled) {
-  if (enabled == asyncEnabled_) return;
-  asyncEnabled_ = enabled;
-  resetAsync();
+  if (enabled == chain_.isEnabled()) return;
+  chain_.setEnabled(enabled);
   emit asyncEnabledChanged();
 }
 
@@ -63,7 +53,7 @@ void LoadGenerator::setPool(SocketPool* pool) {
   SocketPool* previous = pool_;
   pool_ = pool;
   // The GUI chain first: its lease and pending request belong to the old pool.
-  resetAsync();
+  chain_.setPool(pool_);
   std::vector<std::unique_ptr<LoadWorker>> old = std::move(active_);
   active_.clear();
   for (auto& worker : old)
@@ -73,8 +63,7 @@ void LoadGenerator::setPool(SocketPool* pool) {
 }
 
 void LoadGenerator::shutDown() {
-  asyncEnabled_ = false;
-  resetAsync();
+  chain_.setEnabled(false);
   for (auto& worker : active_)
     worker->requestStop();
   for (auto& worker : stopping_)
@@ -93,62 +82,14 @@ void LoadGenerator::shutDown() {
     if (pool != pool_) emit poolReleased(pool);
 }
 
-std::vector<qint64> LoadGenerator::takeLatencies() {
-  std::vector<qint64> taken;
-  const std::lock_guard lock(latencyMutex_);
-  taken.swap(latencies_);
-  return taken;
-}
+std::vector<qint64> LoadGenerator::takeLatencies() { return stats_.takeLatencies(); }
 
-quint64 LoadGenerator::roundTrips() const { return roundTrips_.load(); }
-
-void LoadGenerator::recordLatency(qint64 usecs) {
-  const std::lock_guard lock(latencyMutex_);
-  latencies_.push_back(usecs);
-}
-
-void LoadGenerator::countRoundTrip() { ++roundTrips_; }
-
-void LoadGenerator::reportLeaseError(const SocketLease& lease) {
-  switch (lease.error()) {
-  case SocketLease::Error::Timeout:
-    reportError(QStringLiteral("acquire timed out after %1 ms (pool exhausted)").arg(acquireTimeout()));
-    break;
-  case SocketLease::Error::PoolClosed: reportError(QStringLiteral("acquire failed: pool closed")); break;
-  // Reported by the pool's connectFailed signal; cancellations are ours.
-  case SocketLease::Error::ConnectFailed:
-  case SocketLease::Error::Cancelled:
-  case SocketLease::Error::NoError: break;
-  }
-}
-
-void LoadGenerator::reportError(const QString& text) {
-  QMetaObject::invokeMethod(this, [this, text] { emit leaseError(text); }, Qt::QueuedConnection);
-}
-
-bool LoadGenerator::echo(QTcpSocket& socket, const QByteArray& message, QString* failure) {
-  if (socket.write(message) != message.size()) {
-    *failure = socket.errorString();
-    return false;
-  }
-  const QDeadlineTimer deadline(echoTimeout);
-  QByteArray echoed;
-  while (echoed.size() < message.size()) {
-    if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(static_cast<int>(deadline.remainingTime()))) {
-      *failure =
-          deadline.hasExpired() ? QStringLiteral("no reply within %1 ms").arg(echoTimeout) : socket.errorString();
-      return false;
-    }
-    echoed += socket.read(message.size() - echoed.size());
-  }
-  if (echoed != message) *failure = QStringLiteral("wrong reply");
-  return echoed == message;
-}
+quint64 LoadGenerator::roundTrips() const { return stats_.roundTrips(); }
 
 void LoadGenerator::startWorkers() {
   if (!pool_) return;
   while (static_cast<int>(active_.size()) < workers_) {
-    auto worker = std::make_unique<LoadWorker>(pool_, this, nextIndex_++);
+    auto worker = std::make_unique<LoadWorker>(pool_, settings_, stats_, nextIndex_++);
     LoadWorker* raw = worker.get();
     // Queued to this thread: the worker thread emits finished.
     connect(raw, &QThread::finished, this, [this, raw] { workerFinished(raw); }, Qt::QueuedConnection);
@@ -182,79 +123,4 @@ void LoadGenerator::releaseIfUnused(SocketPool* pool) {
   if (std::any_of(active_.begin(), active_.end(), uses) || std::any_of(stopping_.begin(), stopping_.end(), uses))
     return;
   emit poolReleased(pool);
-}
-
-void LoadGenerator::resetAsync() {
-  // Destroying the context cancels its pending request and timers.
-  asyncContext_ = std::make_unique<QObject>();
-  ++asyncSequence_;
-  asyncLease_.reset(); // GUI thread: the socket's own thread
-  asyncBusy_ = false;
-  if (asyncEnabled_) QTimer::singleShot(0, asyncContext_.get(), [this] { asyncStep(); });
-}
-
-void LoadGenerator::asyncStep() {
-  if (!asyncEnabled_ || !pool_ || asyncBusy_) return;
-  asyncBusy_ = true;
-  const quint64 sequence = ++asyncSequence_;
-  QElapsedTimer clock;
-  clock.start();
-  pool_->acquireAsync(
-      asyncContext_.get(),
-      [this, clock, sequence](SocketLease lease) {
-        asyncLeased(std::move(lease), clock.nsecsElapsed() / 1000, sequence);
-      },
-      QDeadlineTimer(acquireTimeout()));
-}
-
-void LoadGenerator::asyncLeased(SocketLease lease, qint64 usecs, quint64 sequence) {
-  if (sequence != asyncSequence_) return; // stale: the lease goes back
-  if (!lease) {
-    reportLeaseError(lease);
-    asyncNext(asyncBackoffMs);
-    return;
-  }
-  recordLatency(usecs);
-  asyncLease_.emplace(std::move(lease));
-  QTcpSocket* socket = asyncLease_->socket();
-  asyncMessage_ = QStringLiteral("gui request %1\n").arg(sequence).toLatin1();
-  asyncReply_.clear();
-  // Dropped by the pool when the socket is returned.
-  connect(socket, &QIODevice::readyRead, asyncContext_.get(), [this, socket, sequence] {
-    asyncReply_ += socket->readAll();
-    if (asyncReply_.size() >= asyncMessage_.size()) asyncEchoed(sequence);
-  });
-  QTimer::singleShot(echoTimeout, asyncContext_.get(), [this, sequence] {
-    if (sequence != asyncSequence_ || !asyncLease_ || asyncReply_.size() >= asyncMessage_.size()) return;
-    asyncLease_->discard();
-    asyncLease_.reset();
-    reportError(QStringLiteral("echo failed (GUI thread): no reply within %1 ms").arg(echoTimeout));
-    asyncNext(asyncBackoffMs);
-  });
-  socket->write(asyncMessage_);
-}
-
-void LoadGenerator::asyncEchoed(quint64 sequence) {
-  if (asyncReply_.left(asyncMessage_.size()) != asyncMessage_) {
-    asyncLease_->discard();
-    asyncLease_.reset();
-    reportError(QStringLiteral("echo failed (GUI thread): wrong reply"));
-    asyncNext(asyncBackoffMs);
-    return;
-  }
-  countRoundTrip();
-  QTimer::singleShot(holdTime(), asyncContext_.get(), [this, sequence] {
-    if (sequence != asyncSequence_) return;
-    asyncLease_.reset(); // back to the pool
-    asyncNext(thinkTime());
-  });
-}
-
-void LoadGenerator::asyncNext(int msecs) {
-  const quint64 sequence = asyncSequence_;
-  QTimer::singleShot(msecs, asyncContext_.get(), [this, sequence] {
-    if (sequence != asyncSequence_) return;
-    asyncBusy_ = false;
-    asyncStep();
-  });
 }

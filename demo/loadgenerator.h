@@ -1,31 +1,25 @@
-// LoadGenerator: N worker threads (LoadWorker) and, optionally, a chain of
-// asynchronous acquires in the GUI thread, all doing echo round trips through
-// one SocketPool; it measures acquire latency.
+// LoadGenerator: the demo's load on one SocketPool, as QML sees it. It starts
+// and stops N worker threads (LoadWorker, blocking acquires) and the GUI
+// thread's chain of asynchronous acquires (AsyncAcquireChain), all doing echo
+// round trips with the same LoadSettings and reporting to one LoadStats.
 #pragma once
 
-#include <QtCore/qbytearray.h>
-#include <QtCore/qelapsedtimer.h>
+#include "asyncacquirechain.h"
+#include "loadsettings.h"
+#include "loadstats.h"
+
 #include <QtCore/qobject.h>
 #include <QtQmlIntegration/qqmlintegration.h>
 
-#include <atomic>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <vector>
-
-#include <connpool/qt/socketlease.h>
 
 namespace connpool::qt {
 class SocketPool;
 }
 class LoadWorker;
-QT_BEGIN_NAMESPACE
-class QTcpSocket;
-QT_END_NAMESPACE
 
-/// Lives in the GUI thread. The members documented as thread-safe are the
-/// workers' interface.
+/// Lives in the GUI thread.
 class LoadGenerator : public QObject {
   Q_OBJECT
   QML_ELEMENT
@@ -45,13 +39,13 @@ public:
   int workers() const;
   void setWorkers(int count);
   /// How long a leased socket is held after its round trip (ms).
-  int holdTime() const; // thread-safe
+  int holdTime() const;
   void setHoldTime(int msecs);
   /// Pause between returning a socket and the next acquire (ms).
-  int thinkTime() const; // thread-safe
+  int thinkTime() const;
   void setThinkTime(int msecs);
   /// Deadline of one acquire (ms).
-  int acquireTimeout() const; // thread-safe
+  int acquireTimeout() const;
   void setAcquireTimeout(int msecs);
   bool isAsyncEnabled() const;
   void setAsyncEnabled(bool enabled);
@@ -68,17 +62,6 @@ public:
   std::vector<qint64> takeLatencies();
   /// Round trips completed so far (thread-safe).
   quint64 roundTrips() const;
-
-  // The workers' interface (thread-safe).
-  void recordLatency(qint64 usecs);
-  void countRoundTrip();
-  void reportLeaseError(const connpool::qt::SocketLease& lease);
-  void reportError(const QString& text);
-
-  /// One blocking echo round trip; false (with the reason) on failure.
-  static bool echo(QTcpSocket& socket, const QByteArray& message, QString* failure);
-  /// Bound on one echo round trip (ms).
-  static constexpr int echoTimeout = 3000;
 
 Q_SIGNALS:
   void workersChanged();
@@ -98,31 +81,14 @@ private:
   void workerFinished(LoadWorker* worker);
   void releaseIfUnused(connpool::qt::SocketPool* pool);
 
-  // The GUI thread's chain of asynchronous acquires (one in flight).
-  void resetAsync();
-  void asyncStep();
-  void asyncLeased(connpool::qt::SocketLease lease, qint64 usecs, quint64 sequence);
-  void asyncEchoed(quint64 sequence);
-  void asyncNext(int msecs);
+  // Declared before what uses them: the workers and the chain.
+  LoadSettings settings_;
+  LoadStats stats_;
+  AsyncAcquireChain chain_{settings_, stats_};
 
   connpool::qt::SocketPool* pool_ = nullptr;
   int workers_ = 8;
-  std::atomic<int> holdTime_{40};
-  std::atomic<int> thinkTime_{40};
-  std::atomic<int> acquireTimeout_{1000};
-  bool asyncEnabled_ = true;
   int nextIndex_ = 1;
   std::vector<std::unique_ptr<LoadWorker>> active_;
   std::vector<std::unique_ptr<LoadWorker>> stopping_;
-
-  std::mutex latencyMutex_;
-  std::vector<qint64> latencies_;
-  std::atomic<quint64> roundTrips_{0};
-
-  std::unique_ptr<QObject> asyncContext_;
-  bool asyncBusy_ = false;
-  quint64 asyncSequence_ = 0;
-  std::optional<connpool::qt::SocketLease> asyncLease_;
-  QByteArray asyncMessage_;
-  QByteArray asyncReply_;
 };

@@ -1,6 +1,7 @@
 #include "loadworker.h"
 
-#include "loadgenerator.h"
+#include "loadsettings.h"
+#include "loadstats.h"
 #include <connpool/qt/socketpool.h>
 
 #include <QtCore/qdeadlinetimer.h>
@@ -12,8 +13,32 @@
 using connpool::qt::SocketLease;
 using connpool::qt::SocketPool;
 
-LoadWorker::LoadWorker(SocketPool* pool, LoadGenerator* generator, int index)
-    : pool_(pool), generator_(generator), index_(index) {
+namespace {
+
+// One blocking echo round trip; false (with the reason) on failure.
+bool echo(QTcpSocket& socket, const QByteArray& message, QString* failure) {
+  if (socket.write(message) != message.size()) {
+    *failure = socket.errorString();
+    return false;
+  }
+  const QDeadlineTimer deadline(LoadSettings::echoTimeout);
+  QByteArray echoed;
+  while (echoed.size() < message.size()) {
+    if (socket.bytesAvailable() == 0 && !socket.waitForReadyRead(static_cast<int>(deadline.remainingTime()))) {
+      *failure = deadline.hasExpired() ? QStringLiteral("no reply within %1 ms").arg(LoadSettings::echoTimeout)
+                                       : socket.errorString();
+      return false;
+    }
+    echoed += socket.read(message.size() - echoed.size());
+  }
+  if (echoed != message) *failure = QStringLiteral("wrong reply");
+  return echoed == message;
+}
+
+} // namespace
+
+LoadWorker::LoadWorker(SocketPool* pool, const LoadSettings& settings, LoadStats& stats, int index)
+    : pool_(pool), settings_(settings), stats_(stats), index_(index) {
   setObjectName(QStringLiteral("load worker %1").arg(index));
 }
 
@@ -49,25 +74,25 @@ void LoadWorker::run() {
   for (quint64 n = 0; !stopping(); ++n) {
     QElapsedTimer clock;
     clock.start();
-    SocketLease lease = pool_->acquire(QDeadlineTimer(generator_->acquireTimeout()));
+    SocketLease lease = pool_->acquire(QDeadlineTimer(settings_.acquireTimeout.load()));
     if (!lease) {
-      generator_->reportLeaseError(lease);
+      stats_.reportLeaseError(lease, settings_.acquireTimeout.load());
       if (!pause(backoffMs)) break;
       continue;
     }
-    generator_->recordLatency(clock.nsecsElapsed() / 1000);
+    stats_.recordLatency(clock.nsecsElapsed() / 1000);
 
     const QByteArray message = QStringLiteral("worker %1 request %2\n").arg(index_).arg(n).toLatin1();
     QString failure;
-    if (!LoadGenerator::echo(*lease.socket(), message, &failure)) {
+    if (!echo(*lease.socket(), message, &failure)) {
       lease.discard(); // an unfinished exchange is never pooled
-      generator_->reportError(QStringLiteral("echo failed (%1): %2").arg(objectName(), failure));
+      stats_.reportError(QStringLiteral("echo failed (%1): %2").arg(objectName(), failure));
       if (!pause(backoffMs)) break;
       continue;
     }
-    generator_->countRoundTrip();
-    const bool keepGoing = pause(generator_->holdTime());
+    stats_.countRoundTrip();
+    const bool keepGoing = pause(settings_.holdTime.load());
     lease.release();
-    if (!keepGoing || !pause(generator_->thinkTime())) break;
+    if (!keepGoing || !pause(settings_.thinkTime.load())) break;
   }
 }

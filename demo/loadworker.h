@@ -1,6 +1,6 @@
-// LoadWorker: one load-generator thread. It leases a socket (blocking
-// acquire), does an echo round trip, holds the socket, returns it, pauses,
-// and again, until asked to stop.
+// LoadWorker: one load thread. It leases a socket (blocking acquire), does an
+// echo round trip, holds the socket, returns it, pauses, and again, until
+// asked to stop.
 #pragma once
 
 #include <QtCore/qthread.h>
@@ -11,15 +11,16 @@
 namespace connpool::qt {
 class SocketPool;
 }
-class LoadGenerator;
+struct LoadSettings;
+class LoadStats;
 
 class LoadWorker : public QThread {
   Q_OBJECT
 
 public:
-  /// `pool` and `generator` must outlive the thread's run (the generator
-  /// waits for it before either goes away).
-  LoadWorker(connpool::qt::SocketPool* pool, LoadGenerator* generator, int index);
+  /// `pool`, `settings` and `stats` must outlive the thread's run (the load
+  /// generator waits for it before any of them goes away).
+  LoadWorker(connpool::qt::SocketPool* pool, const LoadSettings& settings, LoadStats& stats, int index);
   ~LoadWorker() override;
 
   connpool::qt::SocketPool* pool() const;
@@ -35,7 +36,8 @@ private:
   bool stopping();
 
   connpool::qt::SocketPool* pool_;
-  LoadGenerator* generator_;
+  const LoadSettings& settings_;
+  LoadStats& stats_;
   int index_;
   // Standard (not Qt) primitives: QWaitCondition unlocks the mutex inside
   // uninstrumented Qt code, which ThreadSanitizer reports as a double lock.

@@ -12,9 +12,10 @@ packages=(
   clang-19 clang-tools-19 libclang-rt-19-dev llvm-19 clang-format-19 clang-tidy-19
   ninja-build git ca-certificates openssl
   # Qt 6.4 and the QML runtime modules the demo and the QML tests import
+  # (qtqml-models: ListModel's type description, which qmllint reads)
   qt6-base-dev qt6-declarative-dev
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
-  qml6-module-qtquick-window qml6-module-qtqml-workerscript
+  qml6-module-qtquick-window qml6-module-qtqml-workerscript qml6-module-qtqml-models
   qml6-module-qtquick-templates qml6-module-qtqml qml6-module-qttest
   qml6-module-qtquick-shapes
   # Qt private headers: tst_qt_SocketPoolCycles counts Qt's posted-event list

@@ -17,7 +17,7 @@ Button {
     }
     background: Rectangle {
         radius: 5
-        color: button.down ? Qt.darker(button.tint, 1.6) : Qt.rgba(button.tint.r, button.tint.g, button.tint.b, button.hovered ? 0.35 : 0.22)
+        color: button.down ? Qt.darker(button.tint, 1.6) : Theme.tint(button.tint, button.hovered ? 0.35 : 0.22)
         border.color: button.enabled ? button.tint : Theme.track
         opacity: button.enabled ? 1 : 0.5
     }

@@ -36,11 +36,15 @@ Item {
         Repeater {
             model: chart.series
             RowLayout {
+                id: entry
+                required property var modelData
                 spacing: 5
-                Rectangle { width: 10; height: 10; radius: 2; color: modelData.color }
+                Rectangle { width: 10; height: 10; radius: 2; color: entry.modelData.color }
                 Text {
-                    readonly property var values: modelData.values
-                    text: modelData.label + "  " + (values.length ? values[values.length - 1].toFixed(chart.decimals) : "–") + (modelData.suffix || "")
+                    readonly property var values: entry.modelData.values
+                    text: entry.modelData.label + "  "
+                          + (values.length ? values[values.length - 1].toFixed(chart.decimals) : "–")
+                          + (entry.modelData.suffix || "")
                     color: Theme.text
                     font.pixelSize: 12
                 }
@@ -71,7 +75,7 @@ Item {
             // Grid and y labels.
             for (let i = 0; i <= decades; ++i) {
                 const y = bottom - (bottom - top) * i / decades
-                ctx.strokeStyle = i === 0 ? "#3a4656" : "#242d39"
+                ctx.strokeStyle = i === 0 ? Theme.line : Theme.grid
                 ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(right, y + 0.5); ctx.stroke()
                 ctx.fillStyle = Theme.dim
                 const label = chart.logScale ? chart.logMinimum * Math.pow(10, i) : max * i / 4

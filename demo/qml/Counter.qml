@@ -1,7 +1,8 @@
 import QtQuick
 import QtQuick.Layouts
 
-// One origin metric: its name and value; `alarm` tints it when non-zero.
+// One of the pool's counters: its name and value; `alarm` tints it when
+// non-zero.
 Rectangle {
     id: counter
     property string label
@@ -12,7 +13,7 @@ Rectangle {
     Layout.fillWidth: true
     implicitHeight: 50
     radius: 6
-    color: raised ? Qt.rgba(1, 0.36, 0.48, 0.15) : "#1f2630"
+    color: raised ? Theme.tint(Theme.error, 0.15) : Theme.inset
     border.color: raised ? Theme.error : "transparent"
 
     Column {

@@ -11,8 +11,8 @@ ColumnLayout {
     property alias stepSize: slider.stepSize
     property alias value: slider.value
     property alias slider: slider
-    // Formats the value for display.
-    property var format: function (v) { return Math.round(v).toString() }
+    // The value as shown beside the label.
+    property string valueText: Math.round(value).toString()
     property bool pending: false
     // The user moved the slider (not emitted for binding updates).
     signal moved()
@@ -26,7 +26,7 @@ ColumnLayout {
         Text { text: root.label; color: Theme.dim; font.pixelSize: Theme.fontSize }
         Item { Layout.fillWidth: true }
         Text {
-            text: root.format(slider.value) + (root.pending ? "  •" : "")
+            text: root.valueText + (root.pending ? "  •" : "")
             color: root.pending ? Theme.warning : Theme.text
             font.pixelSize: Theme.fontSize
             font.bold: true
@@ -60,7 +60,7 @@ ColumnLayout {
             width: 14
             height: 14
             radius: 7
-            color: slider.pressed ? "#ffffff" : Theme.text
+            color: slider.pressed ? Theme.bright : Theme.text
             border.color: Theme.accent
             border.width: 2
         }

@@ -1,5 +1,7 @@
 #include "testserver.h"
 
+#include "resetconnection.h"
+
 #include <QtCore/qlist.h>
 #include <QtCore/qpointer.h>
 #include <QtNetwork/qsslsocket.h>
@@ -13,23 +15,13 @@
 
 namespace {
 
-// Written for WinSock too (not built there): half-close and reset of one
-// server-side connection.
+// Written for WinSock too (not built there): half-close of one server-side
+// connection (its reset is resetConnection, shared with the demo).
 void shutDownSending(qintptr fd) {
 #if defined(Q_OS_WIN)
   ::shutdown(static_cast<SOCKET>(fd), SD_SEND);
 #else
   ::shutdown(static_cast<int>(fd), SHUT_WR);
-#endif
-}
-
-// SO_LINGER 0: close() sends RST instead of FIN.
-void lingerZero(qintptr fd) {
-  const linger hard{1, 0};
-#if defined(Q_OS_WIN)
-  ::setsockopt(static_cast<SOCKET>(fd), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&hard), sizeof hard);
-#else
-  ::setsockopt(static_cast<int>(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
 #endif
 }
 
@@ -49,8 +41,7 @@ public:
         continue;
       }
       if (reset) {
-        lingerZero(s->socketDescriptor());
-        s->abort();
+        resetConnection(*s);
         s->deleteLater();
       } else {
         s->disconnectFromHost();

@@ -1,0 +1,20 @@
+import QtQuick
+import QtQuick.Layouts
+import ConnPoolDemo
+
+// The last 60 s of hits per get, in percent.
+Card {
+    id: root
+    required property Dashboard dashboard
+
+    title: "Hit rate"
+    Chart {
+        Layout.fillWidth: true
+        Layout.fillHeight: true
+        times: root.dashboard.timeHistory
+        seconds: root.dashboard.historySeconds
+        fixedMax: 100
+        decimals: 1
+        series: [ { label: "hits / gets", color: Theme.hitRate, values: root.dashboard.hitRateHistory, suffix: " %" } ]
+    }
+}
