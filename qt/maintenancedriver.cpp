@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <mutex>
+#include <utility>
 
 #include "maintenancedriver_p.h"
-#include "socketpool_p.h"
 
 namespace connpool::qt {
 
@@ -20,55 +19,73 @@ int timerMsecs(connpool::duration interval) {
   return static_cast<int>(std::min<decltype(ms)>(ms, std::numeric_limits<int>::max()));
 }
 
-void SocketPoolPrivate::startMaintenanceLocked(Engine& started) {
-  // Each pass re-reads maintenance_interval(), which live settings change;
-  // kickMaintenance() runs one at once. The raw pointers are safe: the
-  // thread is joined before `engine` goes, and `this` outlives it (shutDown).
-  maintenance.reset(QThread::create([this, e = &started, token = shutdown.get_token()] {
-    const auto ctx = connpool::context::background().with_stop_token(token);
-    QTimer timer;
-    timer.setSingleShot(true);
-    QObject::connect(&timer, &QTimer::timeout, [e, &ctx, &timer] {
-      e->pool->maintain(ctx);
-      if (const int every = timerMsecs(e->pool->maintenance_interval())) timer.start(every);
-    });
-    timer.start(0); // the first pass at once: it makes the minIdle connections
-    {
-      std::lock_guard lk(mutex);
-      maintenanceTimer = &timer;
-    }
-    QEventLoop loop;
-    loop.exec(); // until quit()
-    {
-      std::lock_guard lk(mutex);
-      maintenanceTimer = nullptr;
-    }
-    maintenanceDone.store(true, std::memory_order_release);
-  }));
-  maintenance->setObjectName(QStringLiteral("connpool maintenance"));
-  maintenance->start();
-}
+MaintenanceDriver::MaintenanceDriver() = default;
 
-void SocketPoolPrivate::kickMaintenance() {
-  std::lock_guard lk(mutex);
-  if (!maintenance) {
-    if (engine && !shuttingDown && timerMsecs(engine->pool->maintenance_interval()) > 0)
-      startMaintenanceLocked(*engine); // its first pass runs at once
+MaintenanceDriver::~MaintenanceDriver() { stop(); }
+
+void MaintenanceDriver::kick(connpool::pool<SocketHolder>& pool, std::stop_token stop) {
+  std::lock_guard lk(mutex_);
+  if (stopped_) return;
+  if (!thread_) {
+    if (timerMsecs(pool.maintenance_interval()) > 0) startLocked(pool, std::move(stop)); // its first pass runs at once
     return;
   }
   // Under the lock: the thread clears the pointer (under it) before the timer goes.
   // The slot takes the lock first, so ThreadSanitizer sees the post happen
   // before it (Qt's event-queue lock is invisible to it).
-  if (maintenanceTimer)
+  if (timer_)
     QMetaObject::invokeMethod(
-        maintenanceTimer,
-        [this, t = maintenanceTimer] {
+        timer_,
+        [this, t = timer_] {
           {
-            std::lock_guard lk(mutex);
+            std::lock_guard lk(mutex_);
           }
           t->start(0);
         },
         Qt::QueuedConnection);
+}
+
+void MaintenanceDriver::startLocked(connpool::pool<SocketHolder>& pool, std::stop_token stop) {
+  // The raw pointers are safe: stop() joins the thread, before `pool` goes
+  // and before `this` does.
+  thread_.reset(QThread::create([this, p = &pool, stop = std::move(stop)] {
+    const auto ctx = connpool::context::background().with_stop_token(stop);
+    QTimer timer;
+    timer.setSingleShot(true);
+    QObject::connect(&timer, &QTimer::timeout, [p, &ctx, &timer] {
+      p->maintain(ctx);
+      if (const int every = timerMsecs(p->maintenance_interval())) timer.start(every);
+    });
+    timer.start(0); // the first pass at once: it makes the minIdle connections
+    {
+      std::lock_guard lk(mutex_);
+      timer_ = &timer;
+    }
+    QEventLoop loop;
+    loop.exec(); // until quit()
+    {
+      std::lock_guard lk(mutex_);
+      timer_ = nullptr;
+    }
+    done_.store(true, std::memory_order_release);
+  }));
+  thread_->setObjectName(QStringLiteral("connpool maintenance"));
+  thread_->start();
+}
+
+void MaintenanceDriver::stop() {
+  std::unique_ptr<QThread> thread;
+  {
+    std::lock_guard lk(mutex_);
+    stopped_ = true;
+    thread = std::move(thread_);
+  }
+  if (!thread) return;
+  thread->quit();
+  thread->wait();
+  // wait() already orders the thread's work before ours, but through Qt's
+  // futex-based lock that ThreadSanitizer cannot see; this makes it visible.
+  (void)done_.load(std::memory_order_acquire);
 }
 
 } // namespace connpool::qt

@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <system_error>
+#include <utility>
 
-#include "eventmailbox_p.h"
 #include "poolobserver_p.h"
 #include "poolsettings_p.h"
-#include "socketpool_p.h"
 
 namespace connpool::qt {
 
@@ -32,12 +32,13 @@ connpool::duration msecs(int value) { return milliseconds(std::max(value, 0)); }
 
 } // namespace
 
-connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s, std::shared_ptr<Relay> relay) {
+connpool::config<SocketHolder> makeConfig(std::shared_ptr<const PoolSettings> s, std::shared_ptr<EventMailbox> mailbox,
+                                          std::shared_ptr<ConnectionErrorLog> errorLog) {
   connpool::config<SocketHolder> cfg;
   // Runs in the acquiring thread, a background-dial thread, the maintenance
   // thread (minIdle) or warmUp's caller. Every failed connect is reported
   // here, once; an acquire refused by the open breaker is not a connect.
-  cfg.factory = [s, relay](const connpool::context& ctx) {
+  cfg.factory = [s, mailbox](const connpool::context& ctx) {
     detail::ConnectOptions options{s->host, s->port, s->tls, s->sslConfiguration, s->peerVerifyName};
     const QDeadlineTimer limit = s->connectTimeout > 0 ? QDeadlineTimer(s->connectTimeout, Qt::PreciseTimer)
                                                        : QDeadlineTimer(QDeadlineTimer::Forever);
@@ -48,19 +49,19 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s, std
       detail::pushToNoThread(*h.socket);
       return h;
     } catch (const detail::ConnectFailure& failure) {
-      reportFailure(*relay, failure);
+      postConnectFailure(*mailbox, failure);
       throw;
     }
   };
   // Always set: ping-on-get catches a socket that died while idle, whatever
   // the health-check interval.
-  cfg.ping = [s, relay](SocketHolder& h, const connpool::context& ctx) {
+  cfg.ping = [s, errorLog](SocketHolder& h, const connpool::context& ctx) {
     if (!h.socket) return false;
     if (detail::probeIdleSocket(*h.socket, s->ping, toDeadline(ctx))) return true;
     const QAbstractSocket::SocketError error = h.socket->error();
-    relay->noteError(h.id, error == QAbstractSocket::UnknownSocketError
-                               ? QStringLiteral("probe failed (peer closed, reset or sent unsolicited data)")
-                               : h.socket->errorString());
+    errorLog->note(h.id, error == QAbstractSocket::UnknownSocketError
+                             ? QStringLiteral("probe failed (peer closed, reset or sent unsolicited data)")
+                             : h.socket->errorString());
     return false;
   };
   cfg.max_size = s->maxSize > 0 ? static_cast<std::size_t>(s->maxSize) : 0;
@@ -82,16 +83,16 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s, std
   cfg.max_retirements_per_second = s->maxRetirementsPerSecond;
   cfg.leak_threshold = msecs(s->leakThreshold);
   cfg.order = s->idleOrder == SocketPool::IdleOrder::Fifo ? connpool::idle_order::fifo : connpool::idle_order::lifo;
-  cfg.observer = makeObserver(relay);
+  cfg.observer = std::make_shared<PoolObserver>(std::move(mailbox), std::move(errorLog));
   cfg.track_hold_time = true;         // a socket lease is never on the lock-free path anyway (ping is set)
   cfg.background_maintenance = false; // driven from our own QThread instead
   return cfg;
 }
 
-bool SocketPoolPrivate::applyLive(Engine& e, int Settings::* field, const Settings& now, int value, QString* why) {
-  auto& pool = *e.pool;
+bool applyLiveSetting(connpool::pool<SocketHolder>& pool, int PoolSettings::* field, const PoolSettings& now, int value,
+                      QString* why) {
   try {
-    if (field == &Settings::maxSize) {
+    if (field == &PoolSettings::maxSize) {
       if (value <= 0) throw std::system_error(connpool::errc::invalid_config, "maxSize must be greater than 0");
       const auto n = static_cast<std::size_t>(value);
       if (now.maxIdle >= 0) {
@@ -108,17 +109,17 @@ bool SocketPoolPrivate::applyLive(Engine& e, int Settings::* field, const Settin
           throw;
         }
       }
-    } else if (field == &Settings::maxIdle) {
+    } else if (field == &PoolSettings::maxIdle) {
       if (value < -1) throw std::system_error(connpool::errc::invalid_config, "maxIdle must be -1 (maxSize) or >= 0");
       pool.set_max_idle(static_cast<std::size_t>(value < 0 ? now.maxSize : value));
-    } else if (field == &Settings::minIdle) {
+    } else if (field == &PoolSettings::minIdle) {
       if (value < 0) throw std::system_error(connpool::errc::invalid_config, "minIdle must not be negative");
       pool.set_min_idle(static_cast<std::size_t>(value));
-    } else if (field == &Settings::maxIdleTime) {
+    } else if (field == &PoolSettings::maxIdleTime) {
       pool.set_max_idle_time(milliseconds(value));
-    } else if (field == &Settings::maxAge) {
+    } else if (field == &PoolSettings::maxAge) {
       pool.set_max_age(milliseconds(value));
-    } else if (field == &Settings::healthCheckInterval) {
+    } else if (field == &PoolSettings::healthCheckInterval) {
       pool.set_health_check_interval(milliseconds(value));
     }
     return true;

@@ -1,6 +1,6 @@
-// Private: the settings a pool starts with, and how they map onto the pure
-// pool's config (makeConfig) and, for the live ones, onto the running pool
-// (SocketPoolPrivate::applyLive).
+// Private: PoolSettings, what the SocketPool's properties set, and how they
+// map onto the pure pool: its config at start (makeConfig) and, for the live
+// ones, its setters once running (applyLiveSetting).
 #pragma once
 
 #include <connpool/qt/socketpool.h>
@@ -10,14 +10,15 @@
 
 #include <memory>
 
+#include "eventmailbox_p.h"
 #include "runningpool_p.h"
 
 namespace connpool::qt {
 
-/// The settings a started pool runs with. Frozen (immutable) and shared with
-/// the pure pool's callbacks, which may outlive the SocketPool: a lease may be
-/// returned after it is gone.
-struct Settings {
+/// The SocketPool's settings. The copy a pool starts with is frozen
+/// (immutable) and shared with the pure pool's callbacks, which may outlive
+/// the SocketPool: a lease may be returned after it is gone.
+struct PoolSettings {
   QString host;
   quint16 port = 0;
   int maxSize = 4;
@@ -31,7 +32,7 @@ struct Settings {
   QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
   QString peerVerifyName;
   SocketPool::PingFunction ping;
-  // Resilience (#7).
+  // Resilience: warm connections, dial limits, the breaker, retirement pacing, leaks.
   int minIdle = 0;
   int maxSizeLimit = 0;
   int maxConnecting = 0;
@@ -44,8 +45,16 @@ struct Settings {
   SocketPool::IdleOrder idleOrder = SocketPool::IdleOrder::Lifo;
 };
 
-/// The pure pool's config for `s`: its factory, ping and observer report
-/// through `relay`.
-connpool::config<SocketHolder> makeConfig(std::shared_ptr<const Settings> s, std::shared_ptr<Relay> relay);
+/// The pure pool's config for `s`. Its factory posts failed connects and its
+/// observer the pool's events to `mailbox`; its ping and observer keep
+/// `errorLog` current.
+connpool::config<SocketHolder> makeConfig(std::shared_ptr<const PoolSettings> s, std::shared_ptr<EventMailbox> mailbox,
+                                          std::shared_ptr<ConnectionErrorLog> errorLog);
+
+/// Applies a live setting (`field` of PoolSettings) to the running pool;
+/// `now` holds the settings in force. False, with the rule broken in `why`,
+/// when the pool refuses the value (it is then left as it was).
+bool applyLiveSetting(connpool::pool<SocketHolder>& pool, int PoolSettings::* field, const PoolSettings& now, int value,
+                      QString* why);
 
 } // namespace connpool::qt

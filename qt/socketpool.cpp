@@ -14,7 +14,6 @@
 #include <utility>
 
 #include "asyncacquire_p.h"
-#include "eventmailbox_p.h"
 #include "pooledlease_p.h"
 #include "socketpool_p.h"
 #include "statsconversion_p.h"
@@ -30,79 +29,81 @@ SocketPool::SocketPool(const QString& host, quint16 port, QObject* parent) : Soc
   d->settings.port = port;
 }
 
-SocketPool::~SocketPool() { d->shutDown(); }
+SocketPool::~SocketPool() { d->close(); }
 
-QString SocketPool::host() const { return d->read(&Settings::host); }
-void SocketPool::setHost(const QString& host) { d->update(&Settings::host, host, "host"); }
-int SocketPool::port() const { return d->read(&Settings::port); }
+QString SocketPool::host() const { return d->read(&PoolSettings::host); }
+void SocketPool::setHost(const QString& host) { d->setFixed(&PoolSettings::host, host, "host"); }
+int SocketPool::port() const { return d->read(&PoolSettings::port); }
 void SocketPool::setPort(int port) {
   if (port < 0 || port > 65535) {
     qWarning("connpool::qt::SocketPool: port %d out of range; ignored", port);
     return;
   }
-  d->update(&Settings::port, static_cast<quint16>(port), "port");
+  d->setFixed(&PoolSettings::port, static_cast<quint16>(port), "port");
 }
-int SocketPool::maxSize() const { return d->read(&Settings::maxSize); }
-void SocketPool::setMaxSize(int maxSize) { d->updateLive(&Settings::maxSize, maxSize, "maxSize"); }
-int SocketPool::maxIdle() const { return d->read(&Settings::maxIdle); }
-void SocketPool::setMaxIdle(int maxIdle) { d->updateLive(&Settings::maxIdle, maxIdle, "maxIdle"); }
-int SocketPool::maxIdleTime() const { return d->read(&Settings::maxIdleTime); }
-void SocketPool::setMaxIdleTime(int msecs) { d->updateLive(&Settings::maxIdleTime, msecs, "maxIdleTime"); }
-int SocketPool::maxAge() const { return d->read(&Settings::maxAge); }
-void SocketPool::setMaxAge(int msecs) { d->updateLive(&Settings::maxAge, msecs, "maxAge"); }
-int SocketPool::healthCheckInterval() const { return d->read(&Settings::healthCheckInterval); }
+int SocketPool::maxSize() const { return d->read(&PoolSettings::maxSize); }
+void SocketPool::setMaxSize(int maxSize) { d->setLive(&PoolSettings::maxSize, maxSize, "maxSize"); }
+int SocketPool::maxIdle() const { return d->read(&PoolSettings::maxIdle); }
+void SocketPool::setMaxIdle(int maxIdle) { d->setLive(&PoolSettings::maxIdle, maxIdle, "maxIdle"); }
+int SocketPool::maxIdleTime() const { return d->read(&PoolSettings::maxIdleTime); }
+void SocketPool::setMaxIdleTime(int msecs) { d->setLive(&PoolSettings::maxIdleTime, msecs, "maxIdleTime"); }
+int SocketPool::maxAge() const { return d->read(&PoolSettings::maxAge); }
+void SocketPool::setMaxAge(int msecs) { d->setLive(&PoolSettings::maxAge, msecs, "maxAge"); }
+int SocketPool::healthCheckInterval() const { return d->read(&PoolSettings::healthCheckInterval); }
 void SocketPool::setHealthCheckInterval(int msecs) {
-  d->updateLive(&Settings::healthCheckInterval, msecs, "healthCheckInterval");
+  d->setLive(&PoolSettings::healthCheckInterval, msecs, "healthCheckInterval");
 }
-int SocketPool::healthCheckTimeout() const { return d->read(&Settings::healthCheckTimeout); }
+int SocketPool::healthCheckTimeout() const { return d->read(&PoolSettings::healthCheckTimeout); }
 void SocketPool::setHealthCheckTimeout(int msecs) {
-  d->update(&Settings::healthCheckTimeout, msecs, "healthCheckTimeout");
+  d->setFixed(&PoolSettings::healthCheckTimeout, msecs, "healthCheckTimeout");
 }
-int SocketPool::connectTimeout() const { return d->read(&Settings::connectTimeout); }
-void SocketPool::setConnectTimeout(int msecs) { d->update(&Settings::connectTimeout, msecs, "connectTimeout"); }
-bool SocketPool::isTlsEnabled() const { return d->read(&Settings::tls); }
-void SocketPool::setTlsEnabled(bool enabled) { d->update(&Settings::tls, enabled, "tlsEnabled"); }
-QSslConfiguration SocketPool::sslConfiguration() const { return d->read(&Settings::sslConfiguration); }
+int SocketPool::connectTimeout() const { return d->read(&PoolSettings::connectTimeout); }
+void SocketPool::setConnectTimeout(int msecs) { d->setFixed(&PoolSettings::connectTimeout, msecs, "connectTimeout"); }
+bool SocketPool::isTlsEnabled() const { return d->read(&PoolSettings::tls); }
+void SocketPool::setTlsEnabled(bool enabled) { d->setFixed(&PoolSettings::tls, enabled, "tlsEnabled"); }
+QSslConfiguration SocketPool::sslConfiguration() const { return d->read(&PoolSettings::sslConfiguration); }
 void SocketPool::setSslConfiguration(const QSslConfiguration& configuration) {
-  d->update(&Settings::sslConfiguration, configuration, "sslConfiguration");
+  d->setFixed(&PoolSettings::sslConfiguration, configuration, "sslConfiguration");
 }
 void SocketPool::setCaCertificates(const QList<QSslCertificate>& certificates) {
   QSslConfiguration configuration = sslConfiguration();
   configuration.setCaCertificates(certificates);
   setSslConfiguration(configuration);
 }
-QString SocketPool::peerVerifyName() const { return d->read(&Settings::peerVerifyName); }
+QString SocketPool::peerVerifyName() const { return d->read(&PoolSettings::peerVerifyName); }
 void SocketPool::setPeerVerifyName(const QString& name) {
-  d->update(&Settings::peerVerifyName, name, "peerVerifyName");
+  d->setFixed(&PoolSettings::peerVerifyName, name, "peerVerifyName");
 }
-int SocketPool::minIdle() const { return d->read(&Settings::minIdle); }
+int SocketPool::minIdle() const { return d->read(&PoolSettings::minIdle); }
 void SocketPool::setMinIdle(int count) {
-  d->updateLive(&Settings::minIdle, count, "minIdle");
+  d->setLive(&PoolSettings::minIdle, count, "minIdle");
   if (count > 0 && !isStarted()) d->startSoon();
 }
-int SocketPool::maxSizeLimit() const { return d->read(&Settings::maxSizeLimit); }
-void SocketPool::setMaxSizeLimit(int limit) { d->update(&Settings::maxSizeLimit, limit, "maxSizeLimit"); }
-int SocketPool::maxConnecting() const { return d->read(&Settings::maxConnecting); }
-void SocketPool::setMaxConnecting(int count) { d->update(&Settings::maxConnecting, count, "maxConnecting"); }
-bool SocketPool::backgroundDials() const { return d->read(&Settings::backgroundDials); }
-void SocketPool::setBackgroundDials(bool enabled) { d->update(&Settings::backgroundDials, enabled, "backgroundDials"); }
-int SocketPool::backoffInitial() const { return d->read(&Settings::backoffInitial); }
-void SocketPool::setBackoffInitial(int msecs) { d->update(&Settings::backoffInitial, msecs, "backoffInitial"); }
-int SocketPool::backoffMax() const { return d->read(&Settings::backoffMax); }
-void SocketPool::setBackoffMax(int msecs) { d->update(&Settings::backoffMax, msecs, "backoffMax"); }
-int SocketPool::maxAgeJitter() const { return d->read(&Settings::maxAgeJitter); }
-void SocketPool::setMaxAgeJitter(int msecs) { d->update(&Settings::maxAgeJitter, msecs, "maxAgeJitter"); }
-double SocketPool::maxRetirementsPerSecond() const { return d->read(&Settings::maxRetirementsPerSecond); }
-void SocketPool::setMaxRetirementsPerSecond(double rate) {
-  d->update(&Settings::maxRetirementsPerSecond, rate, "maxRetirementsPerSecond");
+int SocketPool::maxSizeLimit() const { return d->read(&PoolSettings::maxSizeLimit); }
+void SocketPool::setMaxSizeLimit(int limit) { d->setFixed(&PoolSettings::maxSizeLimit, limit, "maxSizeLimit"); }
+int SocketPool::maxConnecting() const { return d->read(&PoolSettings::maxConnecting); }
+void SocketPool::setMaxConnecting(int count) { d->setFixed(&PoolSettings::maxConnecting, count, "maxConnecting"); }
+bool SocketPool::backgroundDials() const { return d->read(&PoolSettings::backgroundDials); }
+void SocketPool::setBackgroundDials(bool enabled) {
+  d->setFixed(&PoolSettings::backgroundDials, enabled, "backgroundDials");
 }
-int SocketPool::leakThreshold() const { return d->read(&Settings::leakThreshold); }
-void SocketPool::setLeakThreshold(int msecs) { d->update(&Settings::leakThreshold, msecs, "leakThreshold"); }
-SocketPool::IdleOrder SocketPool::idleOrder() const { return d->read(&Settings::idleOrder); }
-void SocketPool::setIdleOrder(IdleOrder order) { d->update(&Settings::idleOrder, order, "idleOrder"); }
+int SocketPool::backoffInitial() const { return d->read(&PoolSettings::backoffInitial); }
+void SocketPool::setBackoffInitial(int msecs) { d->setFixed(&PoolSettings::backoffInitial, msecs, "backoffInitial"); }
+int SocketPool::backoffMax() const { return d->read(&PoolSettings::backoffMax); }
+void SocketPool::setBackoffMax(int msecs) { d->setFixed(&PoolSettings::backoffMax, msecs, "backoffMax"); }
+int SocketPool::maxAgeJitter() const { return d->read(&PoolSettings::maxAgeJitter); }
+void SocketPool::setMaxAgeJitter(int msecs) { d->setFixed(&PoolSettings::maxAgeJitter, msecs, "maxAgeJitter"); }
+double SocketPool::maxRetirementsPerSecond() const { return d->read(&PoolSettings::maxRetirementsPerSecond); }
+void SocketPool::setMaxRetirementsPerSecond(double rate) {
+  d->setFixed(&PoolSettings::maxRetirementsPerSecond, rate, "maxRetirementsPerSecond");
+}
+int SocketPool::leakThreshold() const { return d->read(&PoolSettings::leakThreshold); }
+void SocketPool::setLeakThreshold(int msecs) { d->setFixed(&PoolSettings::leakThreshold, msecs, "leakThreshold"); }
+SocketPool::IdleOrder SocketPool::idleOrder() const { return d->read(&PoolSettings::idleOrder); }
+void SocketPool::setIdleOrder(IdleOrder order) { d->setFixed(&PoolSettings::idleOrder, order, "idleOrder"); }
 void SocketPool::setPingFunction(PingFunction ping) {
   std::lock_guard lk(d->mutex);
-  if (d->configurableLocked("pingFunction")) d->settings.ping = std::move(ping);
+  if (d->acceptsFixedSettingLocked("pingFunction")) d->settings.ping = std::move(ping);
 }
 
 int SocketPool::statsInterval() const { return d->statsIntervalMs; }
@@ -114,15 +115,12 @@ void SocketPool::setStatsInterval(int msecs) {
   emit statsIntervalChanged();
 }
 
-bool SocketPool::isStarted() const {
-  std::lock_guard lk(d->mutex);
-  return d->engine != nullptr;
-}
+bool SocketPool::isStarted() const { return d->runningPool() != nullptr; }
 
 bool SocketPool::isCircuitOpen() const { return d->circuitOpen; }
 
 SocketLease SocketPool::acquire(QDeadlineTimer deadline, const std::source_location& where) {
-  deferredReturns.returnAll();
+  returnDeferredLeases();
   detail::collectClosedSockets();
   return d->acquire(deadline, {}, where, true);
 }
@@ -137,33 +135,12 @@ void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDead
     qWarning("connpool::qt::SocketPool::acquireAsync: call it in the receiver's thread");
     return;
   }
-  // Deferred returns stay deferred: this may be inside a socket's signal,
-  // and an async acquire never waits in this thread for its own socket.
-  detail::collectClosedSockets();
-  auto op = std::make_shared<AsyncAcquire>();
-  op->relay = new AcquireRelay(op, std::move(callback), receiver);
-  d->start(nullptr); // sizes the helper pool before the first task queues
-  // Submitted under asyncHandoff, which the task takes first: the task's
-  // captures are written here and read there, and QThreadPool's own hand-over
-  // (Qt's futex-based lock) is invisible to ThreadSanitizer.
-  std::lock_guard handoff(asyncHandoff);
-  d->workers.start([d = d.get(), op, deadline, where] {
-    {
-      std::lock_guard handedOver(asyncHandoff);
-    }
-    // The raw `d` is safe: its destructor waits for every task.
-    std::stop_callback cancelOnShutdown(d->shutdown.get_token(), [op] { op->stop.request_stop(); });
-    // The socket stays in no thread; the relay pulls it into the receiver's.
-    SocketLease lease = d->acquire(deadline, op->stop.get_token(), where, false);
-    if (!lease.isValid() && d->shutdown.stop_requested())
-      lease = SocketLease(failedLease(SocketLease::Error::Cancelled, QStringLiteral("the pool was destroyed")));
-    op->deliver(std::move(lease));
-  });
+  startAsyncAcquire(*d, receiver, std::move(callback), deadline, where);
 }
 
 bool SocketPool::warmUp(int msecs) {
   QString why;
-  const std::shared_ptr<Engine> e = d->start(&why);
+  const std::shared_ptr<RunningPool> e = d->start(&why);
   if (!e) {
     if (!why.isEmpty()) qWarning("connpool::qt::SocketPool::warmUp: %s", qPrintable(why));
     return false;
@@ -175,20 +152,12 @@ bool SocketPool::warmUp(int msecs) {
 }
 
 int SocketPool::drain() {
-  std::shared_ptr<Engine> e;
-  {
-    std::lock_guard lk(d->mutex);
-    e = d->engine;
-  }
+  const std::shared_ptr<RunningPool> e = d->runningPool();
   return e ? static_cast<int>(e->pool->drain()) : 0;
 }
 
 QList<ConnectionInfo> SocketPool::connections() const {
-  std::shared_ptr<Engine> e;
-  {
-    std::lock_guard lk(d->mutex);
-    e = d->engine;
-  }
+  const std::shared_ptr<RunningPool> e = d->runningPool();
   QList<ConnectionInfo> out;
   if (!e) return out;
   const auto now = std::chrono::steady_clock::now(); // the pool's clock (config.clock unset)
@@ -200,37 +169,25 @@ QList<ConnectionInfo> SocketPool::connections() const {
     if (c.where != state::creating) info.ageMsecs = toMsecs(now - c.created_at);
     if (c.where == state::idle) info.idleMsecs = toMsecs(now - c.idle_since);
     info.uses = c.uses;
-    info.lastError = e->relay->lastError(c.id);
+    info.lastError = e->errorLog->lastError(c.id);
     out.push_back(std::move(info));
   }
   return out;
 }
 
 SocketPoolStats SocketPool::stats() const {
-  std::shared_ptr<Engine> e;
-  {
-    std::lock_guard lk(d->mutex);
-    e = d->engine;
-  }
+  const std::shared_ptr<RunningPool> e = d->runningPool();
   return e ? toStats(e->pool->stats()) : SocketPoolStats{};
 }
 
 QByteArray SocketPool::openMetrics(const QString& poolName, bool eof) const {
-  std::shared_ptr<Engine> e;
-  {
-    std::lock_guard lk(d->mutex);
-    e = d->engine;
-  }
+  const std::shared_ptr<RunningPool> e = d->runningPool();
   return QByteArray::fromStdString(
       connpool::to_openmetrics(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString(), eof));
 }
 
 QByteArray SocketPool::prometheusText(const QString& poolName) const {
-  std::shared_ptr<Engine> e;
-  {
-    std::lock_guard lk(d->mutex);
-    e = d->engine;
-  }
+  const std::shared_ptr<RunningPool> e = d->runningPool();
   return QByteArray::fromStdString(
       connpool::to_prometheus_text(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString()));
 }

@@ -8,39 +8,61 @@
 #include <system_error>
 #include <utility>
 
-#include "maintenancedriver_p.h"
 #include "pooledlease_p.h"
 #include "socketpool_p.h"
-#include "statsconversion_p.h"
 
 namespace connpool::qt {
 
-using std::chrono::milliseconds;
+SocketPoolPrivate::SocketPoolPrivate(SocketPool* q)
+    : q(q), mailbox(std::make_shared<EventMailbox>(q)), errorLog(std::make_shared<ConnectionErrorLog>()),
+      statsTimer(new QTimer(q)) {
+  // Single shot, restarted after each tick: two publications are always at
+  // least statsInterval apart, even when a tick runs late.
+  statsTimer->setSingleShot(true);
+  statsTimer->setTimerType(Qt::PreciseTimer);
+  statsTimer->setInterval(statsIntervalMs);
+  QObject::connect(statsTimer, &QTimer::timeout, q, [this] {
+    publishStats();
+    statsTimer->start();
+  });
+  statsTimer->start();
+}
 
-std::shared_ptr<Engine> SocketPoolPrivate::start(QString* why) {
+std::shared_ptr<RunningPool> SocketPoolPrivate::start(QString* why) {
   std::unique_lock lk(mutex);
-  if (engine || shuttingDown) return engine;
+  if (running || closed) return running;
   std::error_code ec;
   std::string reason;
-  auto pool = connpool::make_pool(makeConfig(std::make_shared<const Settings>(settings), relay), ec, &reason);
+  auto pool =
+      connpool::make_pool(makeConfig(std::make_shared<const PoolSettings>(settings), mailbox, errorLog), ec, &reason);
   if (!pool) {
     if (why) *why = QString::fromStdString(reason.empty() ? ec.message() : reason);
     return nullptr;
   }
-  auto started = std::make_shared<Engine>();
+  auto started = std::make_shared<RunningPool>();
   started->pool = std::move(pool);
-  started->relay = relay;
-  engine = started;
+  started->errorLog = errorLog;
+  running = started;
   // Enough helpers to connect maxSize sockets at once and still queue a waiter.
   workers.setMaxThreadCount(std::max(2, settings.maxSize + 1));
 
   // Only when something needs it now (min_idle, time limits, health check,
   // leak threshold, breaker); a live setting that needs it later starts it
   // then (kickMaintenance).
-  if (timerMsecs(started->pool->maintenance_interval()) > 0) startMaintenanceLocked(*started);
+  maintenance.kick(*started->pool, stopOnClose.get_token());
   lk.unlock();
   QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
   return started;
+}
+
+std::shared_ptr<RunningPool> SocketPoolPrivate::runningPool() const {
+  std::lock_guard lk(mutex);
+  return running;
+}
+
+void SocketPoolPrivate::kickMaintenance() {
+  std::lock_guard lk(mutex);
+  if (running && !closed) maintenance.kick(*running->pool, stopOnClose.get_token());
 }
 
 void SocketPoolPrivate::startSoon() {
@@ -52,7 +74,7 @@ void SocketPoolPrivate::startSoon() {
       q,
       [this] {
         startQueued = false;
-        if (read(&Settings::minIdle) <= 0) return;
+        if (read(&PoolSettings::minIdle) <= 0) return;
         QString why;
         if (!start(&why) && !why.isEmpty())
           qWarning("connpool::qt::SocketPool: cannot start for minIdle: %s", qPrintable(why));
@@ -66,24 +88,24 @@ void SocketPoolPrivate::setCircuitOpen(bool open) {
   emit q->circuitOpenChanged(open);
 }
 
-void SocketPoolPrivate::updateLive(int Settings::* field, int value, const char* name) {
-  std::shared_ptr<Engine> e;
-  Settings now;
+void SocketPoolPrivate::setLive(int PoolSettings::* field, int value, const char* name) {
+  std::shared_ptr<RunningPool> e;
+  PoolSettings now;
   {
     std::lock_guard lk(mutex);
     if (settings.*field == value) return;
-    if (shuttingDown) return;
-    if (!engine) {
+    if (closed) return;
+    if (!running) {
       settings.*field = value;
     } else {
-      e = engine;
+      e = running;
       now = settings;
     }
   }
   if (e) {
     // Only this (q's) thread writes live settings, so `now` stays current.
     QString why;
-    if (!applyLive(*e, field, now, value, &why)) {
+    if (!applyLiveSetting(*e->pool, field, now, value, &why)) {
       qWarning("connpool::qt::SocketPool: %s = %d refused (%s); it stays %d", name, value, qPrintable(why), now.*field);
       return;
     }
@@ -91,7 +113,7 @@ void SocketPoolPrivate::updateLive(int Settings::* field, int value, const char*
       std::lock_guard lk(mutex);
       settings.*field = value;
     }
-    if (field == &Settings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
+    if (field == &PoolSettings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
     kickMaintenance();
   }
   emit q->settingsChanged();
@@ -100,7 +122,7 @@ void SocketPoolPrivate::updateLive(int Settings::* field, int value, const char*
 SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where,
                                        bool pull) {
   QString why;
-  const std::shared_ptr<Engine> e = start(&why);
+  const std::shared_ptr<RunningPool> e = start(&why);
   if (!e)
     return SocketLease(
         failedLease(SocketLease::Error::PoolClosed, why.isEmpty() ? QStringLiteral("pool is closed") : why));
@@ -162,31 +184,24 @@ void SocketPoolPrivate::publishStats() {
   emit q->statsChanged(now);
 }
 
-void SocketPoolPrivate::shutDown() {
+void SocketPoolPrivate::close() {
   statsTimer->stop();
-  relay->detach(); // events still queued to q are dropped with it
-  shutdown.request_stop();
-  std::shared_ptr<Engine> e;
-  std::unique_ptr<QThread> thread;
+  mailbox->detach(); // events still queued to q are dropped with it
+  stopOnClose.request_stop();
+  std::shared_ptr<RunningPool> e;
   {
     std::lock_guard lk(mutex);
-    shuttingDown = true;
-    e = engine;
-    thread = std::move(maintenance);
+    closed = true;
+    e = running;
   }
-  if (thread) {
-    thread->quit();
-    thread->wait();
-    // wait() already orders the thread's work before ours, but through Qt's
-    // futex-based lock that ThreadSanitizer cannot see; this makes it visible.
-    (void)maintenanceDone.load(std::memory_order_acquire);
-  }
+  maintenance.stop();
   workers.waitForDone();
   if (e) {
     // Refuse gets and close idle sockets now; leases still out close their
-    // sockets when returned (their Engine stays alive until then).
+    // sockets when returned (their RunningPool stays alive until then).
     std::error_code ec;
     e->pool->close(connpool::context::with_timeout(connpool::duration::zero()), ec);
   }
 }
+
 } // namespace connpool::qt

@@ -1,5 +1,5 @@
 // Private: SocketPoolPrivate, the state behind a SocketPool: its settings,
-// the started pool, the maintenance thread, the async-acquire helpers and
+// the running pool, the maintenance driver, the async-acquire helpers and
 // the published stats, and who may touch each.
 #pragma once
 
@@ -11,18 +11,18 @@
 #include <QtCore/qlogging.h>
 #include <QtCore/qobject.h>
 #include <QtCore/qstring.h>
-#include <QtCore/qthread.h>
 #include <QtCore/qthreadpool.h>
 #include <QtCore/qtimer.h>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <source_location>
 #include <stop_token>
 #include <utility>
 
+#include "connectionerrorlog_p.h"
 #include "eventmailbox_p.h"
+#include "maintenancedriver_p.h"
 #include "poolsettings_p.h"
 #include "runningpool_p.h"
 
@@ -30,67 +30,61 @@ namespace connpool::qt {
 
 class SocketPoolPrivate {
 public:
-  explicit SocketPoolPrivate(SocketPool* q) : q(q), relay(std::make_shared<Relay>(q)), statsTimer(new QTimer(q)) {
-    // Single shot, restarted after each tick: two publications are always at
-    // least statsInterval apart, even when a tick runs late.
-    statsTimer->setSingleShot(true);
-    statsTimer->setTimerType(Qt::PreciseTimer);
-    statsTimer->setInterval(statsIntervalMs);
-    QObject::connect(statsTimer, &QTimer::timeout, q, [this] {
-      publishStats();
-      statsTimer->start();
-    });
-    statsTimer->start();
-  }
+  explicit SocketPoolPrivate(SocketPool* q);
 
   static SocketPoolPrivate* get(SocketPool* q) { return q->d.get(); }
 
-  std::shared_ptr<Engine> start(QString* why);
+  /// Starts the pool with the current settings unless it runs already. Null
+  /// after close(), or when the settings are invalid (`why` says which rule).
+  std::shared_ptr<RunningPool> start(QString* why);
+  /// The running pool, or null before the start.
+  std::shared_ptr<RunningPool> runningPool() const;
   /// `pull`: move the socket into the calling thread (false: it stays in no
   /// thread, for the async path to hand on).
   SocketLease acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where, bool pull);
+  /// What ~SocketPool does: no more events or starts, async waits and the
+  /// maintenance pass cancelled, threads joined, idle sockets closed.
+  void close();
   void publishStats();
-  void shutDown();
-  void kickMaintenance();
-  void startMaintenanceLocked(Engine& started);
   void setCircuitOpen(bool open);
+  /// Starts the pool for minIdle at the next turn of the event loop.
   void startSoon();
 
-  template <class T> T read(T Settings::* field) const {
+  template <class T> T read(T PoolSettings::* field) const {
     std::lock_guard lk(mutex);
     return settings.*field;
   }
-  template <class T> void update(T Settings::* field, T value, const char* name) {
+  /// A setting fixed at start: stored before it, refused with a warning after.
+  template <class T> void setFixed(T PoolSettings::* field, T value, const char* name) {
     {
       std::lock_guard lk(mutex);
-      if (!configurableLocked(name) || settings.*field == value) return;
+      if (!acceptsFixedSettingLocked(name) || settings.*field == value) return;
       settings.*field = std::move(value);
     }
     emit q->settingsChanged();
   }
-  bool configurableLocked(const char* name) const {
-    if (!engine && !shuttingDown) return true;
+  bool acceptsFixedSettingLocked(const char* name) const {
+    if (!running && !closed) return true;
     qWarning("connpool::qt::SocketPool: %s changed after the pool started; ignored", name);
     return false;
   }
   /// A live setting: stored before the start; applied to the running pool
   /// after it (refused with a warning naming the rule when it cannot be).
-  void updateLive(int Settings::* field, int value, const char* name);
-  bool applyLive(Engine& e, int Settings::* field, const Settings& now, int value, QString* why);
+  void setLive(int PoolSettings::* field, int value, const char* name);
 
   SocketPool* const q;
-  const std::shared_ptr<Relay> relay; // the pure pool's callbacks hold it too
+  // Shared with the pure pool's callbacks (and the error log with the leases):
+  const std::shared_ptr<EventMailbox> mailbox;
+  const std::shared_ptr<ConnectionErrorLog> errorLog;
 
   mutable std::mutex mutex;
-  Settings settings;                        // guarded by mutex; live ones written by q's thread only
-  std::shared_ptr<Engine> engine;           // guarded by mutex; set once, at start
-  std::unique_ptr<QThread> maintenance;     // guarded by mutex; set when maintenance is first needed
-  QTimer* maintenanceTimer = nullptr;       // guarded by mutex; lives in `maintenance` while it runs
-  std::atomic<bool> maintenanceDone{false}; // set by the maintenance thread as its last act
-  bool shuttingDown = false;                // guarded by mutex
+  PoolSettings settings;                // guarded by mutex; live ones written by q's thread only
+  std::shared_ptr<RunningPool> running; // guarded by mutex; set once, at start
+  bool closed = false;                  // guarded by mutex; set by close()
 
-  std::stop_source shutdown; // ends async waits and pending health-check pings
-  QThreadPool workers;       // runs async acquires; waited for on destruction
+  std::stop_source stopOnClose;  // requested by close(): ends async waits and the maintenance pass in flight
+  MaintenanceDriver maintenance; // started (under mutex) when the pool needs passes; stopped by close()
+  QThreadPool workers;           // runs async acquires; waited for by close()
 
   // The SocketPool's thread only:
   QTimer* const statsTimer;
@@ -98,6 +92,9 @@ public:
   SocketPoolStats published;
   bool circuitOpen = false;
   bool startQueued = false;
+
+private:
+  void kickMaintenance();
 };
 
 } // namespace connpool::qt
