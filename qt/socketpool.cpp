@@ -1,15 +1,34 @@
+// SocketPool's QObject face: constructors, property accessors and the entry
+// points, each a few lines over SocketPoolPrivate. The Qt layer's parts, one
+// pair of files each (the _p ones private, never installed):
+//   socketpool_p.h/.cpp      SocketPoolPrivate: settings, start, blocking
+//                            acquire, live settings, stats publication, close
+//   poolsettings_p.h/.cpp    PoolSettings; makeConfig (settings -> the pure
+//                            pool's config), applyLiveSetting (-> its setters)
+//   runningpool_p.h          RunningPool and SocketHolder, shared with leases
+//   pooledlease_p.h/.cpp     PooledLease (return, discard, deferred returns),
+//                            failedLease
+//   asyncacquire_p.h/.cpp    acquireAsync's request, result event and proxy
+//   eventmailbox_p.h         EventMailbox: any thread -> the SocketPool's thread
+//   poolobserver_p.h/.cpp    PoolObserver and postConnectFailure: the pure
+//                            pool's events into the mailbox
+//   connectionerrorlog_p.h/.cpp  the last socket error per connection
+//   maintenancedriver_p.h/.cpp   the maintenance QThread
+//   statsconversion_p.h/.cpp     metrics -> SocketPoolStats, connection_info ->
+//                                ConnectionInfo
+//   socketprobe_p.h/.cpp     one socket: connect, probe, thread moves, close
+//   socketlease.cpp, socketlease_p.h  the SocketLease handle and its base
+// Private headers that import connpool come after every other include.
 #include <connpool/qt/socketpool.h>
 
 #include <QtCore/qlogging.h>
 #include <QtCore/qthread.h>
-#include <QtNetwork/qtcpsocket.h>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <source_location>
-#include <stop_token>
 #include <system_error>
 #include <utility>
 
@@ -161,17 +180,8 @@ QList<ConnectionInfo> SocketPool::connections() const {
   QList<ConnectionInfo> out;
   if (!e) return out;
   const auto now = std::chrono::steady_clock::now(); // the pool's clock (config.clock unset)
-  for (const connpool::connection_info& c : e->pool->connections()) {
-    using state = connpool::connection_info::state;
-    ConnectionInfo info;
-    info.id = c.id;
-    info.state = QString::fromLatin1(connpool::to_string(c.where));
-    if (c.where != state::creating) info.ageMsecs = toMsecs(now - c.created_at);
-    if (c.where == state::idle) info.idleMsecs = toMsecs(now - c.idle_since);
-    info.uses = c.uses;
-    info.lastError = e->errorLog->lastError(c.id);
-    out.push_back(std::move(info));
-  }
+  for (const connpool::connection_info& c : e->pool->connections())
+    out.push_back(toConnectionInfo(c, now, e->errorLog->lastError(c.id)));
   return out;
 }
 

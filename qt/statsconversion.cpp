@@ -1,4 +1,5 @@
 #include <chrono>
+#include <utility>
 
 #include "statsconversion_p.h"
 
@@ -67,6 +68,19 @@ SocketPoolStats toStats(const connpool::metrics& m) {
   percentiles(m.hold, s.holdP50Usecs, s.holdP90Usecs, s.holdP99Usecs, s.holdMaxUsecs, s.holdCount);
   percentiles(m.ping, s.pingP50Usecs, s.pingP90Usecs, s.pingP99Usecs, s.pingMaxUsecs, s.pingCount);
   return s;
+}
+
+ConnectionInfo toConnectionInfo(const connpool::connection_info& c, std::chrono::steady_clock::time_point now,
+                                QString lastError) {
+  using state = connpool::connection_info::state;
+  ConnectionInfo info;
+  info.id = c.id;
+  info.state = QString::fromLatin1(connpool::to_string(c.where));
+  if (c.where != state::creating) info.ageMsecs = toMsecs(now - c.created_at);
+  if (c.where == state::idle) info.idleMsecs = toMsecs(now - c.idle_since);
+  info.uses = c.uses;
+  info.lastError = std::move(lastError);
+  return info;
 }
 
 } // namespace connpool::qt
