@@ -4,8 +4,6 @@
 
 #include <QtCore/qhash.h>
 
-#include <algorithm>
-
 namespace connpool::qt {
 
 ConnectionModel::ConnectionModel(QObject* parent) : QAbstractListModel(parent) {}

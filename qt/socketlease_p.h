@@ -1,6 +1,6 @@
-// Private: the state behind a SocketLease. The pooled implementation lives in
-// socketpool.cpp, the only unit that knows connpool::lease; this base holds
-// what every lease has and is the whole of a failed acquire's lease.
+// Private: the state behind a SocketLease. The pooled implementation is
+// PooledLease (pooledlease_p.h), which holds the connpool::lease; this base
+// holds what every lease has and is the whole of a failed acquire's lease.
 #pragma once
 
 #include <connpool/qt/socketlease.h>

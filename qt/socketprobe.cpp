@@ -141,7 +141,7 @@ SocketPtr connectSocket(const ConnectOptions& options, QDeadlineTimer deadline) 
   return socket;
 }
 
-bool probeIdleSocket(QTcpSocket& socket, const PingFunction& ping, QDeadlineTimer deadline) {
+bool probeIdleSocket(QTcpSocket& socket, const SocketPool::PingFunction& ping, QDeadlineTimer deadline) {
   if (socket.state() != QAbstractSocket::ConnectedState || socket.bytesAvailable() > 0) return false;
   const bool tls = qobject_cast<QSslSocket*>(&socket) != nullptr;
   switch (peekKernel(socket)) {

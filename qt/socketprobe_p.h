@@ -1,7 +1,9 @@
 // Private: what the pool does to one socket (connect, probe, close), in plain
-// Qt. Knows nothing of connpool; socketpool.cpp wires these into the pure
-// pool's factory, ping and close.
+// Qt. Knows nothing of the pure pool; poolsettings.cpp wires these into its
+// factory and ping, pooledlease.cpp into returns and discards.
 #pragma once
+
+#include <connpool/qt/socketpool.h>
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qlist.h>
@@ -11,7 +13,6 @@
 #include <QtNetwork/qsslerror.h>
 
 #include <exception>
-#include <functional>
 #include <memory>
 
 QT_BEGIN_NAMESPACE
@@ -54,15 +55,12 @@ struct ConnectOptions {
 /// ConnectFailure.
 SocketPtr connectSocket(const ConnectOptions& options, QDeadlineTimer deadline);
 
-/// Application-level check, run with the socket owned by the calling thread.
-using PingFunction = std::function<bool(QTcpSocket& socket, QDeadlineTimer deadline)>;
-
 /// Whether an idle socket is still usable: connected, nothing unread, and the
 /// kernel shows no EOF (peer closed or half-closed), reset or unsolicited
 /// data; then `ping`, when set. Never blocks longer than `ping` does. The
 /// socket must not be owned by another thread; it leaves with the affinity
 /// it came with.
-bool probeIdleSocket(QTcpSocket& socket, const PingFunction& ping, QDeadlineTimer deadline);
+bool probeIdleSocket(QTcpSocket& socket, const SocketPool::PingFunction& ping, QDeadlineTimer deadline);
 
 /// Whether a socket handed back by its borrower can go back to the pool:
 /// connected, encrypted when TLS, no unread input, no unsent output, and

@@ -77,7 +77,7 @@ public:
   int idleCount = 0;    ///< connected and ready in the pool
   int activeCount = 0;  ///< leased out
   int waitingCount = 0; ///< acquires blocked at maxSize right now
-  // The origin's counters.
+  // The counters Go's connpool keeps too (each also a SocketPool property).
   quint64 gets = 0;
   quint64 puts = 0;
   quint64 discards = 0;

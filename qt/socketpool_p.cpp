@@ -1,0 +1,207 @@
+#include <QtCore/qlogging.h>
+#include <QtNetwork/qtcpsocket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "pooledlease_p.h"
+#include "socketpool_p.h"
+
+namespace connpool::qt {
+
+SocketPoolPrivate::SocketPoolPrivate(SocketPool* q)
+    : q(q), mailbox(std::make_shared<EventMailbox>(q)), errorLog(std::make_shared<ConnectionErrorLog>()),
+      statsTimer(new QTimer(q)) {
+  // Single shot, restarted after each tick: two publications are always at
+  // least statsInterval apart, even when a tick runs late.
+  statsTimer->setSingleShot(true);
+  statsTimer->setTimerType(Qt::PreciseTimer);
+  statsTimer->setInterval(statsIntervalMs);
+  QObject::connect(statsTimer, &QTimer::timeout, q, [this] {
+    publishStats();
+    statsTimer->start();
+  });
+  statsTimer->start();
+}
+
+std::shared_ptr<RunningPool> SocketPoolPrivate::start(QString* why) {
+  std::unique_lock lk(mutex);
+  if (running || closed) return running;
+  std::error_code ec;
+  std::string reason;
+  auto pool =
+      connpool::make_pool(makeConfig(std::make_shared<const PoolSettings>(settings), mailbox, errorLog), ec, &reason);
+  if (!pool) {
+    if (why) *why = QString::fromStdString(reason.empty() ? ec.message() : reason);
+    return nullptr;
+  }
+  auto started = std::make_shared<RunningPool>();
+  started->pool = std::move(pool);
+  started->errorLog = errorLog;
+  running = started;
+  // Enough helpers to connect maxSize sockets at once and still queue a waiter.
+  workers.setMaxThreadCount(std::max(2, settings.maxSize + 1));
+
+  // Only when something needs it now (min_idle, time limits, health check,
+  // leak threshold, breaker); a live setting that needs it later starts it
+  // then (kickMaintenance).
+  maintenance.kick(*started->pool, stopOnClose.get_token());
+  lk.unlock();
+  QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
+  return started;
+}
+
+std::shared_ptr<RunningPool> SocketPoolPrivate::runningPool() const {
+  std::lock_guard lk(mutex);
+  return running;
+}
+
+void SocketPoolPrivate::kickMaintenance() {
+  std::lock_guard lk(mutex);
+  if (running && !closed) maintenance.kick(*running->pool, stopOnClose.get_token());
+}
+
+void SocketPoolPrivate::startSoon() {
+  // Queued, so that every property set in this turn of the event loop (host,
+  // port, ...) is in place before the pool starts.
+  if (startQueued) return;
+  startQueued = true;
+  QMetaObject::invokeMethod(
+      q,
+      [this] {
+        startQueued = false;
+        if (read(&PoolSettings::minIdle) <= 0) return;
+        QString why;
+        if (!start(&why) && !why.isEmpty())
+          qWarning("connpool::qt::SocketPool: cannot start for minIdle: %s", qPrintable(why));
+      },
+      Qt::QueuedConnection);
+}
+
+void SocketPoolPrivate::setCircuitOpen(bool open) {
+  if (open == circuitOpen) return;
+  circuitOpen = open;
+  emit q->circuitOpenChanged(open);
+}
+
+void SocketPoolPrivate::setLive(int PoolSettings::* field, int value, const char* name) {
+  std::shared_ptr<RunningPool> e;
+  PoolSettings now;
+  {
+    std::lock_guard lk(mutex);
+    if (settings.*field == value) return;
+    if (closed) return;
+    if (!running) {
+      settings.*field = value;
+    } else {
+      e = running;
+      now = settings;
+    }
+  }
+  if (e) {
+    // Only this (q's) thread writes live settings, so `now` stays current.
+    QString why;
+    if (!applyLiveSetting(*e->pool, field, now, value, &why)) {
+      qWarning("connpool::qt::SocketPool: %s = %d refused (%s); it stays %d", name, value, qPrintable(why), now.*field);
+      return;
+    }
+    {
+      std::lock_guard lk(mutex);
+      settings.*field = value;
+    }
+    if (field == &PoolSettings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
+    kickMaintenance();
+  }
+  emit q->settingsChanged();
+}
+
+SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where,
+                                       bool pull) {
+  QString why;
+  const std::shared_ptr<RunningPool> e = start(&why);
+  if (!e)
+    return SocketLease(
+        failedLease(SocketLease::Error::PoolClosed, why.isEmpty() ? QStringLiteral("pool is closed") : why));
+  connpool::context ctx = deadline.isForever()
+                              ? connpool::context::background()
+                              : connpool::context::with_deadline(deadline.deadline<std::chrono::steady_clock>());
+  ctx = ctx.with_stop_token(std::move(stop));
+  try {
+    connpool::lease<SocketHolder> lease = e->pool->get(ctx, where);
+    lease->id = lease.id();
+    // Pull the socket in: from now on this (the borrowing) thread owns it.
+    if (QTcpSocket& s = *lease->socket; pull && !s.thread()) detail::pullToThisThread(s);
+    return SocketLease(std::make_unique<PooledLease>(e, std::move(lease)));
+  } catch (const detail::ConnectFailure& failure) {
+    // Reported by the factory (connectFailed) for this acquire's own connect.
+    return SocketLease(
+        failedLease(SocketLease::Error::ConnectFailed, failure.message, failure.error, failure.sslErrors));
+  } catch (const std::system_error& x) {
+    const std::error_code code = x.code();
+    // The breaker is open: no connect was tried; the last failure is nested.
+    if (code == connpool::errc::circuit_open) try {
+        std::rethrow_if_nested(x);
+      } catch (const detail::ConnectFailure& failure) {
+        return SocketLease(
+            failedLease(SocketLease::Error::ConnectFailed, failure.message, failure.error, failure.sslErrors));
+      } catch (...) {
+      }
+    SocketLease::Error error = SocketLease::Error::PoolClosed;
+    if (code == connpool::errc::get_timeout) error = SocketLease::Error::Timeout;
+    if (code == connpool::errc::cancelled) error = SocketLease::Error::Cancelled;
+    if (code == connpool::errc::circuit_open) error = SocketLease::Error::ConnectFailed;
+    return SocketLease(failedLease(error, QString::fromStdString(code.message())));
+  } catch (const std::exception& x) { // e.g. bad_alloc in the factory
+    return SocketLease(failedLease(SocketLease::Error::ConnectFailed, QString::fromUtf8(x.what())));
+  }
+}
+
+void SocketPoolPrivate::publishStats() {
+  const SocketPoolStats now = q->stats();
+  if (now == published) return;
+  const SocketPoolStats old = std::exchange(published, now);
+  if (old.openCount != now.openCount) emit q->openCountChanged(now.openCount);
+  if (old.idleCount != now.idleCount) emit q->idleCountChanged(now.idleCount);
+  if (old.activeCount != now.activeCount) emit q->activeCountChanged(now.activeCount);
+  if (old.waitingCount != now.waitingCount) emit q->waitingCountChanged(now.waitingCount);
+  if (old.gets != now.gets) emit q->getsChanged(now.gets);
+  if (old.puts != now.puts) emit q->putsChanged(now.puts);
+  if (old.discards != now.discards) emit q->discardsChanged(now.discards);
+  if (old.hits != now.hits) emit q->hitsChanged(now.hits);
+  if (old.misses != now.misses) emit q->missesChanged(now.misses);
+  if (old.waits != now.waits) emit q->waitsChanged(now.waits);
+  if (old.timeouts != now.timeouts) emit q->timeoutsChanged(now.timeouts);
+  if (old.pingFailures != now.pingFailures) emit q->pingFailuresChanged(now.pingFailures);
+  if (old.idleClosed != now.idleClosed) emit q->idleClosedChanged(now.idleClosed);
+  if (old.ageClosed != now.ageClosed) emit q->ageClosedChanged(now.ageClosed);
+  if (old.factoryFailures != now.factoryFailures) emit q->factoryFailuresChanged(now.factoryFailures);
+  if (old.closeTimeouts != now.closeTimeouts) emit q->closeTimeoutsChanged(now.closeTimeouts);
+  if (old.maxActive != now.maxActive) emit q->maxActiveChanged(now.maxActive);
+  emit q->statsChanged(now);
+}
+
+void SocketPoolPrivate::close() {
+  statsTimer->stop();
+  mailbox->detach(); // events still queued to q are dropped with it
+  stopOnClose.request_stop();
+  std::shared_ptr<RunningPool> e;
+  {
+    std::lock_guard lk(mutex);
+    closed = true;
+    e = running;
+  }
+  maintenance.stop();
+  workers.waitForDone();
+  if (e) {
+    // Refuse gets and close idle sockets now; leases still out close their
+    // sockets when returned (their RunningPool stays alive until then).
+    std::error_code ec;
+    e->pool->close(connpool::context::with_timeout(connpool::duration::zero()), ec);
+  }
+}
+
+} // namespace connpool::qt
