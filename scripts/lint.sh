@@ -19,5 +19,8 @@ gate() {
 
 shell_files=(scripts/*.sh .ci/run tests/pg/*.sh bench/*.sh)
 gate shellcheck shellcheck "${shell_files[@]}"
+# qmllint over every QML file of the dashboard (needs the debug build of
+# connpool-demo for the modules it imports; it builds it).
+gate qmllint bash scripts/qmllint.sh
 
 exit "$status"

@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/debug}"
+# A clean clone (CI runs the gates first): configure the debug preset.
+[ -f "$build/build.ninja" ] || [ "$build" != build/debug ] || cmake --preset debug >/dev/null
 cmake --build "$build" --target connpool-demo >/dev/null
 /usr/lib/qt6/bin/qmllint -I "$build/qml" -I "$build/demo" \
   --resource "$build/demo/.rcc/qmake_ConnPoolDemo.qrc" \
