@@ -17,6 +17,10 @@ gate() {
   fi
 }
 
+# clang-format-19 over every C++ file in git (the repo's .clang-format).
+mapfile -t cxx_files < <(git ls-files '*.cpp' '*.h' '*.cppm')
+gate clang-format clang-format-19 --dry-run -Werror "${cxx_files[@]}"
+
 shell_files=(scripts/*.sh .ci/run tests/pg/*.sh bench/*.sh)
 gate shellcheck shellcheck "${shell_files[@]}"
 # qmllint over every QML file of the dashboard (needs the debug build of
