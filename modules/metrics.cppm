@@ -57,4 +57,14 @@ struct metrics {
   }
 };
 
+/// What one maintenance pass did (pool::maintain()).
+struct maintenance_report {
+  std::size_t idle_closed = 0;   ///< closed past max_idle_time
+  std::size_t age_closed = 0;    ///< closed past max_age
+  std::size_t pinged = 0;        ///< health-checked
+  std::size_t ping_failures = 0; ///< closed because the health check failed
+  std::size_t created = 0;       ///< created to keep min_idle (or to replace an expired one)
+  std::size_t leaks = 0;         ///< leases newly reported past leak_threshold
+};
+
 } // namespace connpool
