@@ -1,6 +1,6 @@
 // connpool:errors — the error codes of the pool and their std::error_category.
 //
-// Every error of the Go origin has an enumerator here (ErrPoolClosed ->
+// Every error of Go's connpool has an enumerator here (ErrPoolClosed ->
 // pool_closed, ...), plus what C++ needs: `cancelled` (a stop request ended a
 // wait), `factory_failed` (the non-throwing form's report of a factory that
 // threw) and `invalid_config` (any other bad field; the message names it).
@@ -13,10 +13,10 @@ export module connpool:errors;
 export namespace connpool {
 
 enum class errc {
-  pool_closed = 1,         ///< operation on a closed pool (ErrPoolClosed)
-  factory_required,        ///< config.factory is empty (ErrFactoryRequired)
-  close_func_required,     ///< kept for the origin's table; never returned: close is optional in C++ (RAII)
-  invalid_connection,      ///< empty, foreign or already returned lease (ErrInvalidConnection)
+  pool_closed = 1,     ///< operation on a closed pool (ErrPoolClosed)
+  factory_required,    ///< config.factory is empty (ErrFactoryRequired)
+  close_func_required, ///< never returned: close is optional in C++ (RAII); kept so every Go error has a counterpart
+  invalid_connection,  ///< empty, foreign or already returned lease (ErrInvalidConnection)
   invalid_config_max_size, ///< config.max_size == 0 (ErrInvalidConfigMaxSize)
   get_timeout,             ///< get's deadline passed (ErrGetTimeout)
   close_timeout,           ///< close's deadline passed before every lease came back (ErrCloseTimeout)

@@ -13,6 +13,7 @@ module;
 #include <cstdint>
 #include <exception>
 #include <source_location>
+#include <string_view>
 export module connpool:events;
 import :clock;
 
@@ -45,6 +46,17 @@ inline constexpr const char* to_string(close_reason r) noexcept {
   }
   return "unknown";
 }
+
+// Kept by hand (an enumerator past the last one would widen the public
+// enum). A reason added without a name makes -Wswitch warn above; one added
+// with a name but without raising the count fails here.
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < close_reason_count; ++i)
+        if (std::string_view(to_string(static_cast<close_reason>(i))) == "unknown") return false;
+      return std::string_view(to_string(static_cast<close_reason>(close_reason_count))) == "unknown";
+    }(),
+    "close_reason_count must be the number of close_reason enumerators");
 
 /// A lease held longer than config.leak_threshold.
 struct leak_report {

@@ -1,4 +1,4 @@
-// connpool:metrics — the origin's Metrics (snake_case) plus the live gauges.
+// connpool:metrics — Go connpool's Metrics (snake_case) plus the live gauges.
 module;
 #include <array>
 #include <cstddef>
@@ -11,7 +11,7 @@ export namespace connpool {
 
 /// A consistent snapshot: every field was read at one instant.
 struct metrics {
-  // The origin's counters.
+  // Go connpool's counters.
   std::uint64_t gets = 0;             ///< get() calls
   std::uint64_t puts = 0;             ///< put() calls and leases returned by their destructor
   std::uint64_t discards = 0;         ///< discard() calls
@@ -42,8 +42,8 @@ struct metrics {
   // `create`: factory calls, failed ones included; `ping`: every ping.
   histogram_snapshot wait, hold, create, ping;
   // Live gauges.
-  std::size_t open = 0;      ///< idle + active + being created or health-checked (origin: Len)
-  std::size_t idle = 0;      ///< ready in the pool (origin: IdleLen)
+  std::size_t open = 0;      ///< idle + active + being created or health-checked (Go: Len)
+  std::size_t idle = 0;      ///< ready in the pool (Go: IdleLen)
   std::size_t active = 0;    ///< leased out
   std::size_t waiting = 0;   ///< get() calls blocked right now
   std::size_t creating = 0;  ///< factory calls running (or queued background dials)
