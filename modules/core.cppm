@@ -100,7 +100,7 @@ import :shards;
 import :dialer;
 import :lease_tracker;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 template <class T> class core {
 public:

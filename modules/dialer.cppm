@@ -37,7 +37,7 @@ import :policy;
 import :shards;
 import :slot_table;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 /// Uniform in [0, 1), per thread (jitter only: not for anything secret).
 inline double uniform01() noexcept {

@@ -66,26 +66,6 @@ struct leak_report {
   bool returned = false;        ///< false: suspected; true: it came back after all
 };
 
-/// One connection, as pool::connections() sees it.
-struct connection_info {
-  enum class state : std::uint8_t { idle, active, checking, creating };
-  std::uint64_t id = 0; ///< unique in its pool, in creation order (from 1)
-  state where = state::idle;
-  time_point created_at{}; ///< pool clock
-  time_point idle_since{}; ///< last return (meaningful when idle)
-  std::uint64_t uses = 0;  ///< leases so far
-};
-
-inline constexpr const char* to_string(connection_info::state s) noexcept {
-  switch (s) {
-  case connection_info::state::idle: return "idle";
-  case connection_info::state::active: return "active";
-  case connection_info::state::checking: return "checking";
-  case connection_info::state::creating: return "creating";
-  }
-  return "unknown";
-}
-
 /// Receives the pool's events. Override what you need; every default does
 /// nothing. Called in the thread that caused the event, outside any lock.
 class observer {

@@ -31,7 +31,7 @@ import :events;
 import :shards;
 import :slot_table;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 inline std::int64_t steady_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())

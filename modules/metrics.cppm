@@ -1,9 +1,13 @@
-// connpool:metrics — Go connpool's Metrics (snake_case) plus the live gauges.
+// connpool:metrics — the public snapshot types, together: metrics (Go
+// connpool's Metrics in snake_case plus the live gauges, pool::stats()),
+// connection_info (pool::connections()) and maintenance_report
+// (pool::maintain()).
 module;
 #include <array>
 #include <cstddef>
 #include <cstdint>
 export module connpool:metrics;
+import :clock;
 import :events;
 import :histogram;
 
@@ -56,6 +60,26 @@ struct metrics {
     return closed_by[static_cast<std::size_t>(r)];
   }
 };
+
+/// One connection, as pool::connections() sees it.
+struct connection_info {
+  enum class state : std::uint8_t { idle, active, checking, creating };
+  std::uint64_t id = 0; ///< unique in its pool, in creation order (from 1)
+  state where = state::idle;
+  time_point created_at{}; ///< pool clock
+  time_point idle_since{}; ///< last return (meaningful when idle)
+  std::uint64_t uses = 0;  ///< leases so far
+};
+
+inline constexpr const char* to_string(connection_info::state s) noexcept {
+  switch (s) {
+  case connection_info::state::idle: return "idle";
+  case connection_info::state::active: return "active";
+  case connection_info::state::checking: return "checking";
+  case connection_info::state::creating: return "creating";
+  }
+  return "unknown";
+}
 
 /// What one maintenance pass did (pool::maintain()).
 struct maintenance_report {

@@ -18,7 +18,7 @@ module;
 export module connpool:mutex;
 import :context;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 class CONNPOOL_CAPABILITY("mutex") pool_mutex {
 public:

@@ -26,7 +26,7 @@ import :events;
 import :metrics;
 import :mutex;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 class shard_list {
 public:

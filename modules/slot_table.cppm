@@ -48,7 +48,7 @@ import :clock;
 import :events;
 import :mutex;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 enum slot_state : std::uint32_t { empty_slot, reserved_slot, idle_slot, leased_slot, busy_slot };
 inline constexpr std::uint32_t kind_mask = 0xff;

@@ -28,7 +28,7 @@ import :errors;
 import :mutex;
 import :slot_table;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 template <class T> struct waiter {
   std::condition_variable cv;
