@@ -256,13 +256,13 @@ private:
   // CAS this thread's hint slot IDLE -> LEASED. The hint is always a valid
   // index; an unused slot is EMPTY, not IDLE; a flag makes the CAS fail.
   CONNPOOL_ALWAYS_INLINE slot<T>* claim_hint(thread_entry& te) noexcept {
-    slot<T>* s = slots_.claim_exact(te.hint);
-    if (!s) return nullptr;
+    slot<T>& s = slots_[te.hint];
+    if (!slot_table<T>::claim_exact(s)) return nullptr;
     lease_out();
-    bump(s->uses);
+    bump(s.uses);
     bump(te.shard->gets);
     bump(te.shard->hits);
-    return s;
+    return &s;
   }
   slot<T>* acquire_hooked(thread_entry& te, const std::source_location& where) {
     slot<T>* s = claim_hint(te);

@@ -103,14 +103,12 @@ public:
 
   // ---- lock-free ------------------------------------------------------------
 
-  /// The fast path's claim: CAS slot `index` exactly IDLE -> LEASED (any flag
-  /// makes it fail). The index need not be in use: an unused slot is EMPTY.
-  CONNPOOL_ALWAYS_INLINE slot<T>* claim_exact(std::uint32_t index) noexcept {
-    slot<T>& s = slots_[index];
+  /// The fast path's claim: CAS `s` exactly IDLE -> LEASED (any flag makes
+  /// it fail). Any slot will do: an unused one is EMPTY. (A bool, not a
+  /// pointer: the caller's test is then the CAS's own flag.)
+  CONNPOOL_ALWAYS_INLINE static bool claim_exact(slot<T>& s) noexcept {
     std::uint32_t expected = idle_slot;
-    if (!s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire, std::memory_order_relaxed))
-      return nullptr;
-    return &s;
+    return s.state.compare_exchange_strong(expected, leased_slot, std::memory_order_acquire, std::memory_order_relaxed);
   }
   /// The publishing CAS: exactly `from` -> IDLE; false when a flag is up.
   CONNPOOL_ALWAYS_INLINE static bool publish_exact(slot<T>& s, std::uint32_t from) noexcept {
