@@ -1,4 +1,4 @@
-// connpool:config — config<T>, the origin's Config, and its validation.
+// connpool:config — config<T> (Go connpool's Config) and its validation.
 //
 // Zero durations mean "off". An invalid config is refused at construction:
 // validate() names the field, the pool throws std::system_error with that
@@ -32,14 +32,14 @@ enum class idle_order : std::uint8_t {
 };
 
 template <class T> struct config {
-  /// Creates a connection (origin: Factory, required). Called outside any
+  /// Creates a connection (Go: Factory, required). Called outside any
   /// pool lock with the caller's context; signals failure by throwing.
   std::function<T(const context&)> factory;
-  /// Closes a connection (origin: Close). Optional: when empty, destroying
+  /// Closes a connection (Go: Close). Optional: when empty, destroying
   /// the T is its close (RAII). Called exactly once per connection the
   /// factory made, outside any pool lock. May throw: counted in close_errors.
   std::function<void(T&)> close;
-  /// Checks a connection (origin: Ping). Optional. Returns false (or throws)
+  /// Checks a connection (Go: Ping). Optional. Returns false (or throws)
   /// when the connection is broken. Called on get (ping-on-get) and by the
   /// health check, outside any pool lock. A ping that returns after its
   /// context ended counts as failed.

@@ -6,9 +6,12 @@
 //   auto conn = pool.get(connpool::context::with_timeout(1s)); // lease<Conn>
 //   use(*conn);                                                 // returned on scope exit
 //
-// Partitions: errors (errc), context, clock (injectable time), events
-// (observer, close reasons), histogram (latency), config, metrics, policy (pure decisions), core (shared state; design
-// comment there), lease, pool, openmetrics (Prometheus text).
+// The public partitions: errors (errc), context, clock (injectable time),
+// events (observer, close reasons), histogram (latency), config, metrics
+// (the snapshots), lease, pool, openmetrics (Prometheus text).
+// The machinery behind pool<T>: core.cppm composes it and says where each
+// part lives (slot_table, waiter_queue, shards, dialer, lease_tracker, ...);
+// read its design comment first.
 export module connpool;
 export import :errors;
 export import :context;
@@ -19,7 +22,18 @@ export import :config;
 export import :metrics;
 export import :policy;
 export import :counters;
+export import :mutex;
+export import :slot_table;
+export import :waiter_queue;
+export import :shards;
+export import :dialer;
+export import :lease_tracker;
 export import :core;
+export import :acquire;
+export import :retire;
+export import :maintenance;
+export import :resize;
+export import :stats;
 export import :lease;
 export import :pool;
 export import :openmetrics;

@@ -19,7 +19,7 @@ import :events;
 import :histogram;
 import :metrics;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); // single writer

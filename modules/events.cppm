@@ -13,6 +13,7 @@ module;
 #include <cstdint>
 #include <exception>
 #include <source_location>
+#include <string_view>
 export module connpool:events;
 import :clock;
 
@@ -46,6 +47,17 @@ inline constexpr const char* to_string(close_reason r) noexcept {
   return "unknown";
 }
 
+// Kept by hand (an enumerator past the last one would widen the public
+// enum). A reason added without a name makes -Wswitch warn above; one added
+// with a name but without raising the count fails here.
+static_assert(
+    [] {
+      for (std::size_t i = 0; i < close_reason_count; ++i)
+        if (std::string_view(to_string(static_cast<close_reason>(i))) == "unknown") return false;
+      return std::string_view(to_string(static_cast<close_reason>(close_reason_count))) == "unknown";
+    }(),
+    "close_reason_count must be the number of close_reason enumerators");
+
 /// A lease held longer than config.leak_threshold.
 struct leak_report {
   std::uint64_t connection = 0; ///< connection_info::id
@@ -53,26 +65,6 @@ struct leak_report {
   duration held{};              ///< how long it had been held when reported
   bool returned = false;        ///< false: suspected; true: it came back after all
 };
-
-/// One connection, as pool::connections() sees it.
-struct connection_info {
-  enum class state : std::uint8_t { idle, active, checking, creating };
-  std::uint64_t id = 0; ///< unique in its pool, in creation order (from 1)
-  state where = state::idle;
-  time_point created_at{}; ///< pool clock
-  time_point idle_since{}; ///< last return (meaningful when idle)
-  std::uint64_t uses = 0;  ///< leases so far
-};
-
-inline constexpr const char* to_string(connection_info::state s) noexcept {
-  switch (s) {
-  case connection_info::state::idle: return "idle";
-  case connection_info::state::active: return "active";
-  case connection_info::state::checking: return "checking";
-  case connection_info::state::creating: return "creating";
-  }
-  return "unknown";
-}
 
 /// Receives the pool's events. Override what you need; every default does
 /// nothing. Called in the thread that caused the event, outside any lock.

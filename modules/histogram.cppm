@@ -95,7 +95,7 @@ struct histogram_snapshot {
 
 } // namespace connpool
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 /// One thread's histogram (single writer; any thread may read).
 struct histogram_shard {

@@ -1,9 +1,13 @@
-// connpool:metrics — the origin's Metrics (snake_case) plus the live gauges.
+// connpool:metrics — the public snapshot types, together: metrics (Go
+// connpool's Metrics in snake_case plus the live gauges, pool::stats()),
+// connection_info (pool::connections()) and maintenance_report
+// (pool::maintain()).
 module;
 #include <array>
 #include <cstddef>
 #include <cstdint>
 export module connpool:metrics;
+import :clock;
 import :events;
 import :histogram;
 
@@ -11,7 +15,7 @@ export namespace connpool {
 
 /// A consistent snapshot: every field was read at one instant.
 struct metrics {
-  // The origin's counters.
+  // Go connpool's counters.
   std::uint64_t gets = 0;             ///< get() calls
   std::uint64_t puts = 0;             ///< put() calls and leases returned by their destructor
   std::uint64_t discards = 0;         ///< discard() calls
@@ -42,8 +46,8 @@ struct metrics {
   // `create`: factory calls, failed ones included; `ping`: every ping.
   histogram_snapshot wait, hold, create, ping;
   // Live gauges.
-  std::size_t open = 0;      ///< idle + active + being created or health-checked (origin: Len)
-  std::size_t idle = 0;      ///< ready in the pool (origin: IdleLen)
+  std::size_t open = 0;      ///< idle + active + being created or health-checked (Go: Len)
+  std::size_t idle = 0;      ///< ready in the pool (Go: IdleLen)
   std::size_t active = 0;    ///< leased out
   std::size_t waiting = 0;   ///< get() calls blocked right now
   std::size_t creating = 0;  ///< factory calls running (or queued background dials)
@@ -55,6 +59,36 @@ struct metrics {
   [[nodiscard]] std::uint64_t closed_for(close_reason r) const noexcept {
     return closed_by[static_cast<std::size_t>(r)];
   }
+};
+
+/// One connection, as pool::connections() sees it.
+struct connection_info {
+  enum class state : std::uint8_t { idle, active, checking, creating };
+  std::uint64_t id = 0; ///< unique in its pool, in creation order (from 1)
+  state where = state::idle;
+  time_point created_at{}; ///< pool clock
+  time_point idle_since{}; ///< last return (meaningful when idle)
+  std::uint64_t uses = 0;  ///< leases so far
+};
+
+inline constexpr const char* to_string(connection_info::state s) noexcept {
+  switch (s) {
+  case connection_info::state::idle: return "idle";
+  case connection_info::state::active: return "active";
+  case connection_info::state::checking: return "checking";
+  case connection_info::state::creating: return "creating";
+  }
+  return "unknown";
+}
+
+/// What one maintenance pass did (pool::maintain()).
+struct maintenance_report {
+  std::size_t idle_closed = 0;   ///< closed past max_idle_time
+  std::size_t age_closed = 0;    ///< closed past max_age
+  std::size_t pinged = 0;        ///< health-checked
+  std::size_t ping_failures = 0; ///< closed because the health check failed
+  std::size_t created = 0;       ///< created to keep min_idle (or to replace an expired one)
+  std::size_t leaks = 0;         ///< leases newly reported past leak_threshold
 };
 
 } // namespace connpool

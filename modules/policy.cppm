@@ -14,7 +14,7 @@ module;
 export module connpool:policy;
 import :clock;
 
-export namespace connpool::detail {
+namespace connpool::detail {
 
 /// What the pool looks like to a waiter decision (read under the core's lock).
 struct pool_view {

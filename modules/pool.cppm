@@ -215,9 +215,9 @@ public:
   /// get(ctx, ec, failure) form, or catch the exception of the throwing one.
   [[nodiscard]] std::exception_ptr last_factory_error() const { return core_->last_failure(); }
 
-  /// Open connections: active + idle + being created/checked (origin: Len).
+  /// Open connections: active + idle + being created/checked (Go: Len).
   [[nodiscard]] std::size_t size() const { return core_->open(); }
-  /// Idle connections (origin: IdleLen).
+  /// Idle connections (Go: IdleLen).
   [[nodiscard]] std::size_t idle_count() const { return core_->idle(); }
   /// Every counter and gauge, read at one instant.
   [[nodiscard]] metrics stats() const { return core_->stats(); }

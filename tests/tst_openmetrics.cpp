@@ -12,10 +12,12 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 import connpool;
+#include "support/internals.h"
 
 using namespace std::chrono_literals;
 
@@ -258,13 +260,9 @@ connpool::metrics sampleMetrics(const std::vector<std::uint64_t>& waitNs) {
     m.closed += m.closed_by[r] = 10 + r;
   m.open = 7, m.idle = 3, m.active = 4, m.waiting = 2, m.creating = 1, m.max_size = 8, m.max_idle = 5, m.min_idle = 2;
   m.circuit_open = true;
-  connpool::detail::histogram_shard shard;
-  for (std::uint64_t ns : waitNs)
-    shard.record(std::chrono::nanoseconds(ns));
-  shard.add_to(m.wait);
-  connpool::detail::histogram_shard other; // a second shard summed in
-  other.record(2ms);
-  other.add_to(m.create);
+  connpool_testing::record_into(m.wait, waitNs);
+  const std::uint64_t two_ms = std::chrono::nanoseconds(2ms).count();
+  connpool_testing::record_into(m.create, std::span(&two_ms, 1)); // a second shard summed in
   return m;
 }
 

@@ -1,8 +1,12 @@
 // The pool's decisions, driven directly: no threads, sockets or clocks.
+// An implementation unit of connpool (exposed for testing): the decisions
+// are internals, not part of what `import connpool;` offers.
+module;
 #include <QTest>
 
 #include <chrono>
-import connpool;
+module connpool;
+import :policy; // its internals are visible to units of the module that import it
 
 using namespace std::chrono_literals;
 using namespace connpool::detail;
@@ -125,5 +129,7 @@ private slots:
   }
 };
 
+extern "C++" { // main belongs to no named module
 QTEST_APPLESS_MAIN(tst_Policy)
+}
 #include "tst_policy.moc"

@@ -1,4 +1,4 @@
-// Observability (issue #8): close reasons, the created/closed books, the
+// Observability: close reasons, the created/closed books, the
 // latency histograms and the observer. Each test proves a counter, a
 // histogram or an event moves exactly when it should and not otherwise.
 // Time for expiry is the manual clock and maintenance is driven by hand
@@ -29,6 +29,7 @@
 import connpool;
 #include "support/fake_connection.h"
 #include "support/gate.h"
+#include "support/internals.h"
 
 // ---- a counting operator new: proves "no allocation per cycle" ----------
 // Counts per thread, so a test counts only what its own calls allocate. The
@@ -192,11 +193,8 @@ context expired() { return context::with_deadline(steady::now() - 1s); }
 
 // For a pure histogram test: the snapshot of values recorded (in ns).
 connpool::histogram_snapshot snapshot_of(const std::vector<std::uint64_t>& values) {
-  auto shard = std::make_unique<connpool::detail::histogram_shard>();
-  for (std::uint64_t v : values)
-    shard->record(std::chrono::nanoseconds(v));
   connpool::histogram_snapshot s;
-  shard->add_to(s);
+  connpool_testing::record_into(s, values);
   return s;
 }
 // The value of rank round(q * n) (at least 1), as percentile() defines it.

@@ -1,0 +1,289 @@
+// connpool:acquire — the get that found no idle connection it could use,
+// and the dials that serve it (core<T>'s member functions, declared with
+// their contracts in core.cppm).
+//
+// In order: take_idle() claims idle slots and checks them (expiry, ping);
+// acquire_slow() then, under the lock, either dials itself (capacity and a
+// dial reserved: create()), or starts a background dial and queues, or just
+// queues; whoever frees capacity or ends a dial serves the first waiters
+// (serve_waiters_locked: grant capacity, start a dial, or fail fast with the
+// breaker open), and a put hands its connection to the first waiter.
+// dial_and_account() is the one place the factory runs (unlocked) and its
+// outcome is booked (locked).
+module;
+#include "thread_safety.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <utility>
+export module connpool:acquire;
+import :errors;
+import :context;
+import :clock;
+import :events;
+import :config;
+import :counters;
+import :mutex;
+import :policy;
+import :slot_table;
+import :waiter_queue;
+import :shards;
+import :dialer;
+import :lease_tracker;
+import :core;
+
+namespace connpool::detail {
+
+template <class T> slot<T>* core<T>::take_idle(thread_entry& te, const context& ctx, counter_shard& sh) {
+  const std::uint32_t* hint = te.pool_id == id_ ? &te.hint : nullptr;
+  while (slot<T>* s = slots_.claim_idle(hint, cfg_.order == idle_order::fifo)) {
+    const std::optional<close_reason> bad = check_usable(*s, ctx, sh);
+    if (!bad && !closed_.load(std::memory_order_acquire)) {
+      lease_out();
+      bump(sh.hits);
+      return s;
+    }
+    retire(*s, sh, bad.value_or(close_reason::pool_closed));
+  }
+  return nullptr;
+}
+
+template <class T>
+std::optional<close_reason> core<T>::check_usable(slot<T>& s, const context& ctx, counter_shard& sh) {
+  if (has_limits()) {
+    const time_point t = now();
+    const expiry x = expiry_of(s, t);
+    if (x == expiry::idle_time) {
+      bump(sh.idle_closed);
+      return close_reason::idle_time;
+    }
+    if (x == expiry::max_age && retirement_allowed(t)) {
+      bump(sh.age_closed);
+      return close_reason::max_age;
+    }
+  }
+  if (cfg_.ping && !run_ping(*s.conn, ctx, sh)) {
+    bump(sh.ping_failures);
+    return close_reason::ping_failed;
+  }
+  return std::nullopt;
+}
+
+template <class T>
+slot<T>* core<T>::acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure) {
+  counter_shard& sh = *te.shard;
+  waiter<T> w;
+  std::optional<std::stop_callback<stop_waiter<T>>> on_stop;
+  if (ctx.stop_token().stop_possible()) on_stop.emplace(ctx.stop_token(), stop_waiter<T>{&mu_, &w});
+  pool_lock lk(mu_); // declared after on_stop: unlocked before on_stop is destroyed
+  if (closed_.load(std::memory_order_relaxed)) return fail(ec, errc::pool_closed);
+  if (errc e = ctx.ended(); e != errc{}) return end_get(sh, e, ec);
+  if (w.cancelled) return end_get(sh, errc::cancelled, ec);
+  if (waiters_.size() == 0 && open_ < max_size_.load(std::memory_order_relaxed) && dialer_.slot_free(mu_)) {
+    if (dialer_.may_dial(now(), mu_) == breaker::verdict::reject) return reject_locked(sh, ec, failure);
+    if (!cfg_.background_dials) {
+      ++open_;
+      dialer_.begin(purpose::get, mu_);
+      return create(lk, ctx, ec, failure, sh);
+    }
+    start_dial_locked(); // and queue for whichever connection comes first
+  }
+  bump(sh.waits);
+  enqueue_locked(w); // may hand us a slot published just before the flags went up
+  if (cfg_.background_dials && waiters_.size() > dialer_.in_background(mu_)) serve_waiters_locked();
+  if (ctx.deadline())
+    w.cv.wait_until(lk.native(), *ctx.deadline(), [&w]() CONNPOOL_REQUIRES(mu_) { return w.ready(); });
+  else
+    w.cv.wait(lk.native(), [&w]() CONNPOOL_REQUIRES(mu_) { return w.ready(); });
+  if (w.handed) {
+    bump(w.handed->uses.load(std::memory_order_relaxed) == 0 ? sh.misses : sh.hits); // fresh from a dial: a miss
+    return w.handed;
+  }
+  if (w.granted) {
+    // Pass the capacity on rather than dial for nobody or for a closed pool.
+    if (closed_.load(std::memory_order_relaxed)) {
+      drop_grant_locked();
+      return fail(ec, errc::pool_closed);
+    }
+    if (errc e = ctx.ended(); e != errc{} || w.cancelled) {
+      drop_grant_locked();
+      return end_get(sh, e != errc{} ? e : errc::cancelled, ec);
+    }
+    return create(lk, ctx, ec, failure, sh);
+  }
+  if (w.error != errc{}) {
+    if (w.error == errc::circuit_open) bump(sh.circuit_rejects);
+    failure = w.failure;
+    return fail(ec, w.error);
+  }
+  if (w.closed) return fail(ec, errc::pool_closed);
+  unlink_locked(w); // the context ended first
+  const errc e = ctx.ended();
+  return end_get(sh, w.cancelled ? errc::cancelled : e != errc{} ? e : errc::get_timeout, ec);
+}
+
+template <class T> slot<T>* core<T>::reject_locked(counter_shard& sh, errc& ec, std::exception_ptr& failure) {
+  bump(sh.circuit_rejects);
+  failure = dialer_.last_failure(mu_);
+  return fail(ec, errc::circuit_open);
+}
+
+template <class T>
+slot<T>* core<T>::create(pool_lock& lk, const context& ctx, errc& ec, std::exception_ptr& failure, counter_shard& sh) {
+  slot<T>& s = slots_.reserve(flags_locked(), mu_);
+  if (!dial_and_account(lk, s, ctx, sh, failure, purpose::get)) return fail(ec, errc::factory_failed);
+  if (closed_.load(std::memory_order_acquire)) {
+    retire(s, sh, close_reason::pool_closed);
+    return fail(ec, errc::pool_closed);
+  }
+  slot_table<T>::set_kind(s, leased_slot); // the flags may have changed meanwhile: keep them
+  lease_out();
+  bump(sh.misses);
+  return &s;
+}
+
+template <class T> bool core<T>::dial_and_account(pool_lock& lk, slot<T>& s, const context& ctx, counter_shard& sh,
+                                                  std::exception_ptr& failure, purpose p, bool tell_waiter) {
+  lk.unlock();
+  duration took{};
+  const bool ok = dialer_.dial(s, ctx, sh, failure, took);
+  lk.lock();
+  dialer_.returned(p, mu_);
+  if (ok) {
+    // `created` moves with `creating` (one lock) so stats() always
+    // balances created - closed == open - creating.
+    bump(sh.created);
+    dialer_.succeeded(mu_);
+    serve_waiters_locked();
+  } else {
+    if (tell_waiter) fail_first_waiter_locked(errc::factory_failed, failure); // as if it had dialed itself
+    dial_failed_locked(s, failure);
+  }
+  lk.unlock();
+  if (ok) notify(sh, [&](observer& o) { o.on_created(s.id.load(std::memory_order_relaxed), took); });
+  dialer_.report_breaker(sh, mu_);
+  return ok;
+}
+
+template <class T> void core<T>::dial_failed_locked(slot<T>& s, std::exception_ptr failure) {
+  dialer_.failed(std::move(failure), now(), mu_);
+  slots_.release(s, mu_);
+  free_capacity_locked();
+}
+
+template <class T> void core<T>::start_dial_locked() {
+  ++open_;
+  dialer_.begin(purpose::background, mu_);
+  ++holds_;
+  slot<T>& s = slots_.reserve(flags_locked(), mu_);
+  counter_shard* sh = shards_.borrow(mu_);
+  try {
+    std::thread([this, &s, sh] { background_dial(s, *sh); }).detach();
+  } catch (...) { // no thread: as if the dial failed at once
+    dialer_.cancel_background(mu_);
+    --holds_;
+    shards_.give_back(sh, mu_);
+    fail_first_waiter_locked(errc::factory_failed, std::current_exception());
+    dial_failed_locked(s, std::current_exception());
+  }
+}
+
+template <class T> void core<T>::background_dial(slot<T>& s, counter_shard& sh) {
+  const context ctx =
+      cfg_.dial_timeout > duration::zero() ? context::with_timeout(cfg_.dial_timeout) : context::background();
+  std::exception_ptr failure;
+  // All of it while still counted in holds_: the core stays.
+  bool ok = false;
+  {
+    pool_lock lk(mu_);
+    ok = dial_and_account(lk, s, ctx, sh, failure, purpose::background, /*tell_waiter=*/true); // unlocks
+  }
+  if (ok) place_new(s, sh);
+  pool_lock lk(mu_);
+  shards_.give_back(&sh, mu_);
+  --holds_;
+  notify_if_drained_locked();
+  const bool last = orphaned_ && open_ == 0 && holds_ == 0;
+  lk.unlock();
+  if (last) delete this; // touch nothing after: the pool may be gone
+}
+
+template <class T> void core<T>::place_new(slot<T>& s, counter_shard& sh) {
+  if (cfg_.order == idle_order::fifo) s.idle_seq.store(slots_.next_idle_seq(), std::memory_order_relaxed);
+  if (closed_.load(std::memory_order_acquire)) {
+    retire(s, sh, close_reason::pool_closed);
+    return;
+  }
+  publish(s, sh, reserved_slot, nullptr);
+}
+
+template <class T> void core<T>::enqueue_locked(waiter<T>& w) {
+  if (waiters_.push(w, mu_))                                                              // a wait episode starts:
+    if (slot<T>* s = slots_.raise_flag(waiters_flag, nullptr, mu_)) hand_over_locked(*s); // ours, published just before
+}
+
+template <class T> void core<T>::unlink_locked(waiter<T>& w) {
+  if (waiters_.unlink(w, mu_)) slots_.lower_flag(waiters_flag, mu_); // the episode ends
+}
+
+template <class T> bool core<T>::hand_to_waiter(slot<T>& s, thread_entry* te) {
+  pool_lock lk(mu_);
+  if (!waiters_.front(mu_) || closed_.load(std::memory_order_relaxed)) return false;
+  hand_over_locked(s);
+  if (te) te->hint = s.index;
+  return true;
+}
+
+template <class T> void core<T>::hand_over_locked(slot<T>& s) {
+  slot_table<T>::set_kind_locked(s, leased_slot, mu_);
+  waiter<T>* w = waiters_.front(mu_);
+  unlink_locked(*w);
+  lease_out();
+  w->handed = &s;
+  w->cv.notify_one();
+}
+
+template <class T> void core<T>::fail_first_waiter_locked(errc e, std::exception_ptr failure) {
+  waiter<T>* w = waiters_.front(mu_);
+  if (!w) return;
+  unlink_locked(*w);
+  w->error = e;
+  w->failure = std::move(failure);
+  w->cv.notify_one();
+}
+
+template <class T> void core<T>::serve_waiters_locked() {
+  while (waiters_.front(mu_) && room_for_waiter({.closed = closed_.load(std::memory_order_relaxed),
+                                                 .waiting = waiters_.size(),
+                                                 .covered = cfg_.background_dials ? dialer_.in_background(mu_) : 0,
+                                                 .open = open_,
+                                                 .max_size = max_size_.load(std::memory_order_relaxed),
+                                                 .dialing = dialer_.running(mu_),
+                                                 .max_connecting = cfg_.max_connecting})) {
+    if (dialer_.may_dial(now(), mu_) == breaker::verdict::reject) {
+      fail_first_waiter_locked(errc::circuit_open, dialer_.last_failure(mu_));
+      continue;
+    }
+    if (cfg_.background_dials) {
+      start_dial_locked();
+      continue;
+    }
+    waiter<T>* w = waiters_.front(mu_);
+    unlink_locked(*w);
+    ++open_;
+    dialer_.begin(purpose::get, mu_);
+    w->granted = true;
+    w->cv.notify_one();
+  }
+}
+
+template <class T> void core<T>::drop_grant_locked() {
+  dialer_.abandoned(mu_);
+  free_capacity_locked();
+}
+} // namespace connpool::detail
