@@ -5,7 +5,7 @@
 //                  --warmup=S --hold=NS [--no-latency]
 //                  [--hold-time] [--observer] [--leak-threshold-ms N]
 //
-// The last three turn on connpool's per-lease bookkeeping (issue 8):
+// The last three turn on connpool's per-lease bookkeeping:
 // config.track_hold_time, a no-op config.observer, config.leak_threshold.
 // Each takes the pool off its lock-free fast path; without them the run is
 // the default one.

@@ -77,7 +77,8 @@ static_assert(all_reasons.size() == connpool::close_reason_count);
 
 // The books balance: closes by reason are exactly `expected` (every other
 // reason zero) and sum to `closed`; created - closed == open (nothing is
-// being created); each origin counter equals its reason's count.
+// being created); each counter Go's connpool also keeps (idle_closed,
+// age_closed, ...) equals its reason's count.
 void verify_books(const connpool::metrics& m, std::initializer_list<std::pair<close_reason, std::uint64_t>> expected) {
   std::uint64_t sum = 0;
   for (close_reason r : all_reasons) {
