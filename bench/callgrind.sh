@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Instructions per get+put cycle (uncontended: T=1, --no-latency), counted by
 # callgrind over the benchmark's cycle_once() only: both pools at M=4, and
 # connpool at M=10,000 (cost independent of pool size).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool-bench: get -> hold -> put cycles on T threads over a pool that
 // starts with M idle connections, for connpool and for the naive baseline.
 //

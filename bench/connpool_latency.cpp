@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool-latency: the waiting-side figures of the fast path.
 //
 //   handoff   a waiter at max_size: time from put() to the waiter holding

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool-qt-bench: the Qt layer's blocking user loop, pooled against one
 // dedicated socket per thread.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # How long a downstream translation unit that imports connpool takes to
 # compile against the built module (user CPU seconds, best of 3): a one-line
 # `import connpool; int main() {}` and tests/downstream/main.cpp (which

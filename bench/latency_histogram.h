@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A log-linear latency histogram (16 sub-buckets per power of two, ~6%
 // resolution) that never allocates while recording: one per thread, merged
 // after the run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The in-run baseline: what users hand-roll today — one mutex, one
 // condition_variable, one deque of idle connections.
 #pragma once

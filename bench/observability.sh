@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Overhead of connpool's per-lease bookkeeping (histograms, observer, leak tracking), against the default
 # run in the same session:
 #  1. instructions per get+put cycle (callgrind over cycle_once(), T=1 M=4,

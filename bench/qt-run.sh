@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Qt layer comparison: SocketPool against one dedicated QTcpSocket per
 # thread, in the blocking acquire -> 16-byte echo -> release loop of
 # connpool-qt-bench. Cells: dedicated T=1, pool T=1 M=1, dedicated T=4,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The benchmark matrix: T in {1,2,8,64} x M in {4,64} at hold=0, plus
 # T=64 M=4 hold=2000 ns; connpool and the naive baseline interleaved, three
 # repeats each; prints every run, then the medians and connpool/naive ratios.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # connpool_add_test(NAME <name> SOURCES <files...> [LIBS <targets...>])
 # One Qt Test executable that imports connpool, registered with CTest.
 function(connpool_add_test)

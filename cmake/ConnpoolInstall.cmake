@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Install rules and the CMake package: find_package(connpool 0.2 [COMPONENTS Qt Qml]).
 #   connpoolTargets.cmake     connpool::connpool (the module; consumers build its BMI)
 #   connpoolQtTargets.cmake   connpool::qt (shared, Qt Core + Network, plain headers)

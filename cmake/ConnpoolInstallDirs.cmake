@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Install directories, set before the targets' install() rules.
 set(CONNPOOL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/connpool)
 # Where the QML module goes, relative to the prefix: Qt's own QML directory

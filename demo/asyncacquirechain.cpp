@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "asyncacquirechain.h"
 
 #include "loadsettings.h"

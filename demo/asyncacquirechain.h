@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AsyncAcquireChain: the GUI thread's share of the load. Asynchronous
 // acquires one after another (one in flight); each lease gets an echo round
 // trip driven by its socket's signals, is held and returned, and after a

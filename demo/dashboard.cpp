@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "dashboard.h"
 
 #include <QtNetwork/qsslerror.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dashboard: what the QML window shows and drives: the SocketPool (replaced
 // when settings are applied), the embedded echo server, the load generator,
 // and 60 s of sampled history for the charts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "echolistener.h"
 
 #include "resetconnection.h"

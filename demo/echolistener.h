@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EchoListener: the demo's loopback echo server socket, living in the echo
 // server's own thread (every member is used from there only).
 #pragma once

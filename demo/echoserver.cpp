@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "echoserver.h"
 
 #include "echolistener.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EchoServer: the demo's embedded echo server on 127.0.0.1, run in its own
 // QThread, with the fault injection the dashboard's buttons drive.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LoadGenerator: the demo's load on one SocketPool, as QML sees it. It starts
 // and stops N worker threads (LoadWorker, blocking acquires) and the GUI
 // thread's chain of asynchronous acquires (AsyncAcquireChain), all doing echo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LoadSettings: how the load behaves. Set from the GUI thread (the load
 // generator's properties), read by every load thread: the worker threads and
 // the GUI thread's chain of asynchronous acquires.

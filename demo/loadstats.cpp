@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "loadstats.h"
 
 #include <connpool/qt/socketlease.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LoadStats: what the load measured, reported by every load thread: acquire
 // latencies, completed round trips, and the failures the dashboard logs.
 #pragma once

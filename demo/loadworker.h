@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LoadWorker: one load thread. It leases a socket (blocking acquire), does an
 // echo round trip, holds the socket, returns it, pauses, and again, until
 // asked to stop.

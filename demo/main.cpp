@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool-demo: the QML dashboard of a live SocketPool under load.
 //
 //   connpool-demo                         embedded echo server + pool to it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // resetConnection: the abortive close of one server-side connection. With
 // SO_LINGER at 0, closing a socket sends RST instead of FIN: the peer sees
 // "connection reset by peer", not an orderly end. Used by the demo's echo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool over libpq: a pool of PostgreSQL connections whose factory and
 // ping honour the get's deadline.
 //

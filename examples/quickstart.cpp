@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The README example of Go's connpool in C++: a pool of TCP connections to an echo
 // server that this program starts itself on 127.0.0.1 (a free port).
 // POSIX only (BSD sockets, poll, unistd): built where CMake is not on Windows.

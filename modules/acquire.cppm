@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:acquire — the get that found no idle connection it could use,
 // and the dials that serve it (core<T>'s member functions, declared with
 // their contracts in core.cppm).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:clock — the pool's notion of "now" for idle time, age and
 // health-check scheduling. Injectable so tests (and simulations) advance time
 // by hand instead of sleeping. Context deadlines do not use it (see context).

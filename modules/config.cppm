@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:config — config<T> (Go connpool's Config) and its validation.
 //
 // Zero durations mean "off". An invalid config is refused at construction:

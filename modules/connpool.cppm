@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool — a generic, thread-safe connection pool (C++20 named module).
 //
 //   import connpool;

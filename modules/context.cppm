@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:context — what context.Context is to Go's connpool: an optional
 // deadline on the steady clock and a std::stop_token. Passed to get(),
 // close(), the factory and ping. A context is a small value; copy it freely.

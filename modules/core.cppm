@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:core — the shared state behind pool<T> and every lease<T>: the
 // parts below, composed, plus the mutex and the capacity counts.
 //

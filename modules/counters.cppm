@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:counters — the metrics counters, sharded per thread.
 //
 // Each thread that uses a pool gets its own cache-line-sized shard of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:dialer — calling the factory, and the books kept around it.
 //
 //   dialer<T>   runs the factory into a RESERVED slot and stamps the new

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The error category behind connpool:errors. An implementation unit:
 // compiled once into the library, so a consumer that builds the module does
 // not compile it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:errors — the error codes of the pool and their std::error_category.
 //
 // Every error of Go's connpool has an enumerator here (ErrPoolClosed ->

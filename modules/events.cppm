@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:events — what the pool tells an observer, and why it closed a
 // connection.
 //

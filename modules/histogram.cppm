@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:histogram — latency histograms with no lock and no shared write.
 //
 // Log-linear buckets over nanoseconds: values below 8 ns get a bucket each;

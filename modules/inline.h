@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Forced inlining for the pool's fast paths, spelled for each compiler
 // (an attribute in another compiler's namespace is ignored with a warning).
 // Included in the global module fragment of the units that use it, and

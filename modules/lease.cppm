@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:lease — lease<T>, a connection on loan from a pool.
 //
 // Move-only RAII: destroying a non-empty lease returns its connection to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:lease_tracker — what the pool records per lease, when asked to:
 // hold time (config.track_hold_time), leaks (config.leak_threshold) and the
 // observer's on_acquired / on_returned / on_leak.

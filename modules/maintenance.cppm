@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:maintenance — the pool's housekeeping (core<T>'s member
 // functions, declared with their contracts in core.cppm): expiry, leak
 // reports, health checks, min_idle and warm-up, and the loop of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:metrics — the public snapshot types, together: metrics (Go
 // connpool's Metrics in snake_case plus the live gauges, pool::stats()),
 // connection_info (pool::connections()) and maintenance_report

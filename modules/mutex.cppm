@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:mutex — the pool's one mutex, annotated for Clang's thread-safety
 // analysis.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The OpenMetrics and Prometheus text rendering behind connpool:openmetrics
 // (the format is described there). An implementation unit: compiled once
 // into the library, so a consumer that builds the module does not compile it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:openmetrics — a pool's metrics as OpenMetrics 1.0.0 text, what
 // Prometheus scrapes (Content-Type: application/openmetrics-text;
 // version=1.0.0; charset=utf-8), or in the classic text format 0.0.4 (below).

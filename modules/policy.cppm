@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:policy — the pool's decisions that need no state of their own, as
 // pure, I/O-free code: is a connection expired, may a waiter get a new
 // connection, how often maintenance runs, the circuit breaker, the

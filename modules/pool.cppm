@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:pool — pool<T>, the public face of the pool.
 //
 // Every operation comes in two forms, like std::filesystem: one throws

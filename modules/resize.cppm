@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:resize — the settings a running pool may change (core<T>'s
 // member functions, declared with their contracts in core.cppm): max_size,
 // max_idle, min_idle, the time limits, and drain().

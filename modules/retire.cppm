@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:retire — where a connection goes when it comes back or must
 // close, and how the pool closes (core<T>'s member functions, declared with
 // their contracts in core.cppm).

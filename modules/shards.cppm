@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:shards — the per-thread counter shards of one pool.
 //
 //   shard_list   every counter_shard of a pool: one per thread that used it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:slot_table — the lock-free bag: a fixed array of slots, each with
 // an atomic state word, claimed and published by CAS. It knows nothing of
 // connections, waiters or policy; the core decides what a claim is for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:stats — the core's snapshots (core<T>'s member functions,
 // declared in core.cppm): the metrics summed over the shards, and the list
 // of connections read slot by slot.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Clang's thread-safety annotations (-Wthread-safety), empty elsewhere: the
 // compiler, not a comment, checks that a function documented as "caller
 // holds the lock" is only called with it held, and that a guarded field is

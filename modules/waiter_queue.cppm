@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool:waiter_queue — the gets waiting at max_size, first in, first out.
 //
 //   waiter<T>       one waiting get: a stack node with its own condition

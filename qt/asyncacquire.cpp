@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qcoreevent.h>
 #include <QtCore/qobject.h>

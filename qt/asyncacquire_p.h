@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: SocketPool::acquireAsync()'s machinery. The acquire waits (and
 // connects) on one of SocketPoolPrivate's helper threads; the lease travels
 // to the receiver's thread in an event, received there by a proxy object that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "connectionerrorlog_p.h"
 
 #include <utility>

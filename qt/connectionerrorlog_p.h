@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: ConnectionErrorLog, the last socket error seen on each open
 // connection, for SocketPool::connections().
 #pragma once

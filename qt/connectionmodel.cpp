@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <connpool/qt/connectionmodel.h>
 
 #include <connpool/qt/socketpool.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: EventMailbox, which carries the pure pool's events from any thread
 // to the SocketPool's thread, where they become signals.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <QtCore/qeventloop.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: MaintenanceDriver, the QThread that runs the pure pool's
 // maintenance passes (expiry, health checks, minIdle) on a QTimer in its own
 // event loop; the pure pool's own maintenance thread is off

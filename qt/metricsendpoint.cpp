@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <connpool/qt/metricsendpoint.h>
 
 #include <connpool/qt/socketpool.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qlogging.h>
 #include <QtCore/qthread.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: the lease implementation. PooledLease is a pure pool lease behind
 // a SocketLease: it returns (or discards) the socket in its own thread, and in
 // a thread whose event loop runs it defers the return to that loop.

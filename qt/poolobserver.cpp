@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <QtCore/qstring.h>
 
 #include <source_location>

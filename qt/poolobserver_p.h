@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: the pure pool's events on their way to SocketPool's signals: its
 // observer (leaks, the circuit breaker, closed connections) and the report
 // of a failed connect, both posted to the SocketPool's thread.

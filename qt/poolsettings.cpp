@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <QtCore/qdeadlinetimer.h>
 #include <QtNetwork/qtcpsocket.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: PoolSettings, what the SocketPool's properties set, and how they
 // map onto the pure pool: its config at start (makeConfig) and, for the live
 // ones, its setters once running (applyLiveSetting).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Q_IMPORT_QML_PLUGIN(ConnPoolPlugin) is what apps wrote when ConnPool was a
 // static QML module. It keeps linking and working: this library (connpool::qml)
 // registers the types itself, and this static plugin of that name only claims

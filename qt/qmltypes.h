@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The QML module ConnPool: registers the Qt layer's types for `import
 // ConnPool` from the outside (QML_FOREIGN), so connpool_qt itself links only
 // Qt Core and Network and a QCoreApplication tool carries no QML.

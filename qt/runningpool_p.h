@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: RunningPool, the started pure pool and what it holds, shared by
 // the SocketPool, its leases and the pure pool's callbacks. Imports connpool:
 // include it after every other header.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <connpool/qt/socketlease.h>
 
 #include "socketlease_p.h"

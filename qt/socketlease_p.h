@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: the state behind a SocketLease. The pooled implementation is
 // PooledLease (pooledlease_p.h), which holds the connpool::lease; this base
 // holds what every lease has and is the whole of a failed acquire's lease.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketPool's QObject face: constructors, property accessors and the entry
 // points, each a few lines over SocketPoolPrivate. The Qt layer's parts, one
 // pair of files each (the _p ones private, never installed):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <QtCore/qlogging.h>
 #include <QtNetwork/qtcpsocket.h>
 

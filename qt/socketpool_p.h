@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: SocketPoolPrivate, the state behind a SocketPool: its settings,
 // the running pool, the maintenance driver, the async-acquire helpers and
 // the published stats, and who may touch each.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "socketprobe_p.h"
 
 #include <QtCore/qabstracteventdispatcher.h>

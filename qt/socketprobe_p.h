@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: what the pool does to one socket (connect, probe, close), in plain
 // Qt. Knows nothing of the pure pool; poolsettings.cpp wires these into its
 // factory and ping, pooledlease.cpp into returns and discards.

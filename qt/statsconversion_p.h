@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private: the pure pool's snapshots (metrics, connections) in Qt's terms.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs everything connpool needs to build, test, run the demo and the
 # benchmarks on Debian 12 (bookworm). Idempotent: when every package is
 # present it only checks and returns (well under a second).

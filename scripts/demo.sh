@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Sets up the machine, builds the release preset and runs the project's main
 # program: connpool-demo, a live dashboard of a connection pool under load
 # against its own loopback echo server. Extra arguments go to connpool-demo

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fuzzes the pool against its reference model for longer than CI does.
 #   scripts/fuzz.sh [seconds]     # default 600
 # Configures the `fuzz` preset (build/fuzz: clang-19, -fsanitize=fuzzer,address,

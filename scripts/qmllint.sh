@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Lints every QML file of the demo with Debian's qmllint, against the QML
 # modules of a build tree: ConnPool (BUILD/qml) and the demo's own
 # ConnPoolDemo (BUILD/demo, its files mapped through the module's resource

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Regenerates docs/dashboard.png: connpool-demo's screenshot mode (offscreen)
 # after SECONDS (default 45) of the embedded load, with the fault drill
 # (reset, kill, restart, slow down) so the event log and alarms show.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Sets up the machine (scripts/bootstrap.sh), then configures, builds and runs
 # every test with the given CMake workflow presets (default: debug).
 #   scripts/test.sh                 # debug

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Invalid configs are refused at construction, naming the field; nothing starts.
 #include <QTest>
 

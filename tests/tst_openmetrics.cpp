@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::to_openmetrics / merge_openmetrics and to_prometheus_text /
 // merge_prometheus_text, read back by a strict OpenMetrics 1.0.0 text parser
 // and a strict Prometheus text format 0.0.4 parser written here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pool's decisions, driven directly: no threads, sockets or clocks.
 // An implementation unit of connpool (exposed for testing): the decisions
 // are internals, not part of what `import connpool;` offers.

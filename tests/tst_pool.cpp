@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Behavioural tests of connpool::pool<T>: one test per promise, each metric
 // asserted to move exactly when it should. Waiting is on conditions with
 // deadlines (QTRY_*, gates), never on sleeps; time for expiry is the

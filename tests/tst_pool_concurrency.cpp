@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Many threads doing get/put/discard with random deadlines and faults: the
 // limits hold throughout (a watchdog samples them), every connection is
 // closed exactly once, and the metrics add up. Run under tsan and asan too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Model-based randomized test: seeded random sequences of operations (get with
 // and without deadlines and stop requests, waits ended by cancel/put/discard/
 // close/set_max_size, put, discard, double put, foreign leases, clock

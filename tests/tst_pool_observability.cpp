@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Observability: close reasons, the created/closed books, the
 // latency histograms and the observer. Each test proves a counter, a
 // histogram or an event moves exactly when it should and not otherwise.

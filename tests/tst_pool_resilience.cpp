@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Behavioural tests of the resilience features: min_idle and
 // warm_up, dials that outlive their caller and max_connecting, the circuit
 // breaker, max_age jitter and the retirement cap, runtime resize, drain,

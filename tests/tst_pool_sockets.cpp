@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Resource hygiene with real sockets: a pool of loopback TCP connections to an
 // echo server this test starts on 127.0.0.1 (port 0), driven through 10,000
 // get/use/put/discard cycles with faults (dials refused, connections broken

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Concurrent stress: 8 worker threads run >= 200,000 random operations (get
 // with random deadlines and stop tokens, put, discard, destructor return,
 // double put) against faults (factory throws, ping false/throws/slow, close

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import QtQuick
 
 // An arc gauge: value against a maximum (e.g. active against max_size).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 .pragma library
 
 // Milliseconds as the sliders show them: "off" for 0, "250 ms", "1.5 s".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // demo_pngcheck FILE WIDTH HEIGHT MIN_COLOURS: exits 0 when FILE is a PNG of
 // that size with more than MIN_COLOURS distinct colours (a real picture, not
 // a blank window). Used by screenshot.cmake.

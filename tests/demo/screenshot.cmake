@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tst_demo_screenshot: runs `connpool-demo --screenshot PNG --after 3` and
 # checks exit 0, a real PNG (demo_pngcheck) and moving counters in the final
 # stats line. A CMake script rather than a Qt Test with QProcess: the demo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dashboard's controls act on the live pool: moving max_size resizes the
 // SAME pool at once; "Apply (replaces the pool)" is only for the start-only
 // breaker backoff and carries the live settings over; the fault injection

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Builds the Debian package of the build tree BUILD (cpack -G DEB), prints its
 # dpkg -I summary, installs it, then builds and runs the Qt Quick app and the
 # g++/Makefiles tool and the qmake project against the installed files. Run by CTest

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Proves the install: builds against the installed module interface units.
 #include <chrono>
 #include <cstdio>

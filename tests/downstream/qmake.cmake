@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs the build tree BUILD into a fresh prefix (or uses PREFIX when
 # given, e.g. an installed package), builds the qmake project SOURCE against
 # it with qmake6 (QMAKE) through pkg-config, runs it and checks what it prints.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs the build tree BUILD into a fresh prefix (or uses PREFIX when given,
 # e.g. an unpacked package), then configures, builds and runs the downstream
 # project SOURCE against it, and checks what the program prints.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: the input bytes drive the same model runner as
 // tests/tst_pool_model.cpp (support/pool_model.h). The first 4 bytes pick the
 // pool's configuration, every following 6 bytes one operation (get with its

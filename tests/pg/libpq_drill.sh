@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tst_libpq_pool: runs connpool-libpq-example's fault drill against a
 # PostgreSQL 15 server of its own: a fresh cluster (initdb) in a temporary
 # directory, listening on 127.0.0.1 on a free port, with its socket in that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helper: one SocketPool::acquireAsync() whose outcome a test then
 // checks. Constructing it sends the request on behalf of its own receiver
 // (so destroying it cancels a request still pending); `called` says whether

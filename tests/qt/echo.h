@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One request/response round trip through a socket the calling thread owns,
 // with either of Qt's socket APIs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helper: fill a SocketPool with idle sockets that each did one echo.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "redisserver.h"
 
 #include <QtCore/qfile.h>

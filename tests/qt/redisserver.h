@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: a private redis-server (never a system instance) and a tiny
 // RESP client for tests.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A loopback echo server (plain or TLS) on 127.0.0.1, run in its own thread
 // so that test threads may block on sockets while it serves them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: failures seen in threads other than the test's, collected
 // under a lock and reported by the test's own thread (QVERIFY only works
 // there). Keeps the first 20.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::qt::ConnectionModel: one row per connection of a live SocketPool,
 // updated with minimal model signals, against a real loopback echo server.
 #include "echo.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::qt::MetricsEndpoint: real HTTP over loopback TCP, against
 // SocketPools connected to a real echo server; the classic text output
 // checked by the real promtool.

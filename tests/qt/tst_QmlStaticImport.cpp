@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Apps written when ConnPool was a static QML module keep building and
 // working: Q_IMPORT_QML_PLUGIN(ConnPoolPlugin) still links against
 // connpool::qml, and `import ConnPool` resolves with the plugin's directory on

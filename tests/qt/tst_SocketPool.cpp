@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::qt::SocketPool against a real loopback echo server.
 #include "asyncacquire.h"
 #include "echo.h"

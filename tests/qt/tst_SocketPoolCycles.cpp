@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Long runs of lease cycles: nothing may pile up per cycle in the borrowing
 // thread, whether it runs an event loop or not, and whichever way a lease
 // starts (blocking or async) and ends (release, discard, destruction).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::qt::SocketPool under faults against real loopback servers
 // (127.0.0.1 only): a server killed or restarted, connections reset or
 // half-closed, a peer that accepts and never answers (or never reads), a port

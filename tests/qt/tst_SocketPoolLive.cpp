@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::qt::SocketPool: live settings, minIdle, warmUp, drain, the
 // circuit breaker, leak reports and the new statistics, against a real
 // loopback echo server.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The QML module `ConnPool`: a dashboard binds to a SocketPool's settings and
 // statistics.
 #include "echo.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connpool::qt::SocketPool against a real redis-server the test runs itself
 // (redisserver.h: its own process, temporary directory and port, never a
 // system instance), speaking RESP through pooled QTcpSockets:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How a lease ends, seen from the socket's own signals and from the threads
 // around it: ending a lease inside any signal of its socket, in any thread;
 // a socket the peer closed while leased never reaching a waiter; pending

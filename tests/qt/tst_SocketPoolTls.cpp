@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketPool over TLS (QSslSocket) against a loopback TLS echo server using a
 // committed test-only certificate (certs/: CA, server cert for 127.0.0.1 and
 // localhost, its key, and an unrelated CA).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helper: the message an exception_ptr carries, for comparisons.
 #pragma once
 

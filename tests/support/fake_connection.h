@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: a fake connection whose factory and close are recorded, so a
 // test can prove that every connection made was closed exactly once.
 // Include after `import connpool;`.

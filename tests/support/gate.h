@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: a one-shot gate that threads wait on with a deadline, so a
 // test can hold a callback (factory, ping, close) at a known point without
 // sleeping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exposed for testing (see internals.h): an implementation unit of connpool,
 // so it sees connpool::detail. The entry points are attached to the global
 // module (extern "C++") so that a test that only imports connpool can call

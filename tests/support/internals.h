@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exposed for testing: the few internals of connpool that tests drive below
 // the public API, reached through tests/support/internals.cpp (an
 // implementation unit of the module) instead of widening `import connpool;`.

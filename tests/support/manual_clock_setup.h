@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: the start of a test that drives time and maintenance by
 // hand. A tracker (support/fake_connection.h), a manual clock, and `cfg`, the
 // tracker's config of `max_size` connections on that clock with background

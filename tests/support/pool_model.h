@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: a reference model of connpool::pool<T> and a runner that
 // drives a real pool and the model side by side through a sequence of
 // operations, checking after every step that they agree exactly (result

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Both layers of connpool from a FetchContent subproject: the pure module
 // (import connpool;) and the Qt layer's header.
 #include <connpool/qt/socketpool.h>

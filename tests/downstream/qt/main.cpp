@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Qt Quick app against the installed connpool: a SocketPool declared in
 // QML (`import ConnPool`, the installed plugin found through the QML import
 // path; the app links only connpool::qt) pools sockets to an echo server this

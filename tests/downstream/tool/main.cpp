@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A console tool against the installed Qt layer: pools sockets to an echo
 // server it runs itself on 127.0.0.1 and borrows them from a worker thread.
 #include <connpool/qt/socketlease.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the runner's checks after every step, each
 // its own function:
 //  - check_closes:     the connections the pool closed in this step are the

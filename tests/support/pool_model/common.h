@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: what every part of it shares: the connection
 // type the pool under test holds, the exception its factory throws when told
 // to fail, the connpool names used unqualified, and two small helpers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the fake backend. The factory, close and ping
 // the pool under test (and the foreign pool) are given: every connection gets
 // an id, the faults the run injects per connection (a ping answering false,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the helper thread. While the runner's thread
 // is blocked in the pool (a get that waits, a close that drains), it runs the
 // one action that ends the wait once the pool shows it is waiting; it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the reference model. What connpool::pool<T>
 // does, written again the plain way: one object per pool, its state public
 // (model_state, which the runner reads, and copies to try a branch), and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the reference model's get(). Up to the point
 // where it would wait: fifo takes the connection idle the longest, exactly;
 // lifo claims the calling thread's hint slot first, then lets the pool

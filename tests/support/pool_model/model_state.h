@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the model's state. What the reference model
 // knows of one pool: its connections (idle and leased, each in a slot with
 // its times and retirement flag), its metrics, the settings the runtime

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the operations a run is made of. One `op` is a
 // kind and four numbers whose meaning depends on the kind (listed beside
 // each kind); `generate` makes a weighted random sequence from a seed (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the runner. It drives a real connpool::pool
 // and the reference model (model.h) side by side through a sequence of
 // operations, one step at a time: tell the model, act on the pool, compare

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the pool configurations a run may get.
 // `settings::from_seed` turns a config seed into a configuration (max_size,
 // max_idle, idle and age limits, pings and health checks, max_size_limit,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the shrinker. Given a failing sequence of
 // operations, it finds a short sub-sequence that still fails, so a failure
 // report lists only the operations that matter.

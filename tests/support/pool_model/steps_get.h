@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the runner's get step, in its named parts:
 //  1. get_context:          the context the op asks for (an expired deadline,
 //                           a stop already requested, a far deadline, none)

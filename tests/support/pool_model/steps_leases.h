@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the runner's steps on leases. put and discard
 // (of a live lease, or of one already returned), a lease's destructor, lease
 // move-assignment, returns the pool must refuse (an empty lease, a double

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the runner's steps on the pool as a whole. The
 // clock, maintain(), fault injection, close (with leases out, or drained by
 // the helper thread), the runtime setters with valid and invalid values,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support, pool model: the figures summed across runs (operations,
 // results, closes per reason, faults injected, which legal choices the pool
 // took), so the model test can show that every path was exercised.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ConnectionInfo: one connection of a SocketPool, as SocketPool::connections()
 // reports it (the pure pool's connection_info, in Qt types).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ConnectionModel: the connections of a SocketPool, one row each, for views
 // (QML ListView, QTableView).
 #pragma once

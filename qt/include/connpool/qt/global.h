@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CONNPOOL_QT_EXPORT: marks the Qt layer's classes for its shared library
 // (dllexport while building it, dllimport for its users on Windows; default
 // visibility elsewhere).

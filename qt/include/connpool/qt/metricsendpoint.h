@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MetricsEndpoint: SocketPools' metrics over HTTP for Prometheus (GET
 // /metrics, OpenMetrics or the classic text format as the client's Accept
 // header asks; names in docs/metrics.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketLease: a pooled socket on loan to the calling thread.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketPool: a pool of QTcpSocket (or QSslSocket) connections to one host
 // and port, usable from any thread, over the pure connpool::pool.
 #pragma once

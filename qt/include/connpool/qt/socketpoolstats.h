@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SocketPoolStats: one consistent snapshot of a SocketPool's gauges and
 // counters (the pure pool's connpool::metrics, in Qt types).
 #pragma once
