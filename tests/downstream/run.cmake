@@ -6,16 +6,8 @@
 # Inputs: BUILD or PREFIX, SOURCE, WORK, PROGRAM, EXPECT (regex), CXX,
 #         CXX_FLAGS, LINK_FLAGS, GENERATOR, ARGS (extra -D..., ;-separated).
 file(REMOVE_RECURSE "${WORK}")
-function(step)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}")
-  endif()
-endfunction()
-if(NOT PREFIX)
-  set(PREFIX "${WORK}/prefix")
-  step(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${PREFIX}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+install_unless_prefix()
 # A package in /usr is found as a user's project finds it: with no prefix path.
 set(prefix_path "")
 if(NOT PREFIX STREQUAL "/usr")
