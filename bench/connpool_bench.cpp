@@ -3,9 +3,14 @@
 // starts with M idle connections, for connpool and for the naive baseline.
 //
 //   connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S
-//                  --warmup=S --hold=NS [--no-latency]
+//                  --warmup=S --hold=NS | --hold-sleep=NS [--no-latency]
+//                  [--fairness=bounded|strict] [--fairness-bound-us=N]
 //                  [--hold-time] [--observer] [--leak-threshold-ms N]
 //
+// --hold spins while holding (CPU-bound work); --hold-sleep sleeps (an
+// I/O-like hold: the thread is off the CPU, as when it waits for a reply).
+// --fairness picks config.fairness (default: the pool's default, bounded),
+// --fairness-bound-us config.fairness_bound (default: the pool's, 1000).
 // The last three turn on connpool's per-lease bookkeeping:
 // config.track_hold_time, a no-op config.observer, config.leak_threshold.
 // Each takes the pool off its lock-free fast path; without them the run is
@@ -13,6 +18,10 @@
 //
 // stdout, one line:
 //   peer=<pool> threads=T max=M ops=N seconds=S ops_per_sec=X p50_ns=A p99_ns=B
+//   p999_ns=C max_ns=D utilisation=U cpu_ns_per_op=K [fairness=F]
+// (acquire latency; utilisation: time connections were held / (M x wall
+// time); cpu_ns_per_op: the process's CPU time / ops, so a pool that spins
+// while it waits cannot hide it)
 // stderr, one line of extras: max_ns, allocations per cycle after warm-up
 // (a counting operator new), and the waiter handoff figures.
 #include <atomic>
@@ -20,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <new>
 #include <string>
@@ -54,6 +64,9 @@ struct options {
   double seconds = 2;
   double warmup = 0.5;
   std::uint64_t hold_ns = 0;
+  bool hold_sleeps = false;     // --hold-sleep: sleep hold_ns instead of spinning
+  std::string fairness;         // empty: the pool's default
+  double fairness_bound_us = 0; // 0: the pool's default
   bool latency = true;
   bool hold_time = false;              // config.track_hold_time
   bool observer = false;               // a no-op config.observer
@@ -61,10 +74,13 @@ struct options {
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "connpool-bench: %s\nusage: connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S "
-               "--warmup=S --hold=NS [--no-latency] [--hold-time] [--observer] [--leak-threshold-ms N]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "connpool-bench: %s\nusage: connpool-bench --pool=connpool|naive --threads=T --max=M --seconds=S "
+      "--warmup=S --hold=NS|--hold-sleep=NS [--no-latency] [--fairness=bounded|strict] [--fairness-bound-us=N] "
+      "[--hold-time] "
+      "[--observer] [--leak-threshold-ms N]\n",
+      why);
   std::exit(2);
 }
 
@@ -93,6 +109,13 @@ options parse(int argc, char** argv) {
       o.warmup = number(v);
     else if (auto v = value("--hold="))
       o.hold_ns = static_cast<std::uint64_t>(number(v));
+    else if (auto v = value("--hold-sleep=")) {
+      o.hold_ns = static_cast<std::uint64_t>(number(v));
+      o.hold_sleeps = true;
+    } else if (auto v = value("--fairness="))
+      o.fairness = v;
+    else if (auto v = value("--fairness-bound-us="))
+      o.fairness_bound_us = number(v);
     else if (a == "--no-latency")
       o.latency = false;
     else if (a == "--hold-time")
@@ -109,16 +132,29 @@ options parse(int argc, char** argv) {
   }
   if (o.pool != "connpool" && o.pool != "naive") usage("--pool must be connpool or naive");
   if (o.threads < 1 || o.max < 1 || o.seconds <= 0) usage("--threads, --max and --seconds must be positive");
-  if (o.pool == "naive" && (o.hold_time || o.observer || o.leak_threshold_ms))
-    usage("--hold-time, --observer and --leak-threshold-ms apply to --pool=connpool only");
+  if (o.pool == "naive" &&
+      (o.hold_time || o.observer || o.leak_threshold_ms || !o.fairness.empty() || o.fairness_bound_us))
+    usage("--hold-time, --observer, --leak-threshold-ms and --fairness apply to --pool=connpool only");
+  if (!o.fairness.empty() && o.fairness != "bounded" && o.fairness != "strict")
+    usage("--fairness must be bounded or strict");
   return o;
 }
 
-void spin_for(std::uint64_t ns) {
-  if (ns == 0) return;
-  const auto until = steady::now() + std::chrono::nanoseconds(ns);
+void hold_for(const options& o) {
+  if (o.hold_ns == 0) return;
+  if (o.hold_sleeps) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(o.hold_ns));
+    return;
+  }
+  const auto until = steady::now() + std::chrono::nanoseconds(o.hold_ns);
   while (steady::now() < until) {
   }
+}
+
+std::int64_t process_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 // 0 = warm-up, 1 = measuring, 2 = stop. Relaxed: a phase change seen one
@@ -127,7 +163,8 @@ std::atomic<int> g_phase{0};
 
 struct alignas(64) worker_result {
   std::uint64_t ops = 0;
-  std::uint64_t cycles = 0; // ops plus warm-up cycles (callgrind divides by this)
+  std::uint64_t cycles = 0;  // ops plus warm-up cycles (callgrind divides by this)
+  std::uint64_t held_ns = 0; // measured cycles: from get returned to put called
   bench::latency_histogram latency;
 };
 
@@ -139,12 +176,16 @@ template <class Get, class Put>
     const auto t0 = steady::now();
     auto c = get();
     const auto t1 = steady::now();
-    if (measuring) r.latency.record(static_cast<std::uint64_t>((t1 - t0).count()));
-    spin_for(o.hold_ns);
+    hold_for(o);
+    const auto t2 = steady::now();
     put(c);
+    if (measuring) {
+      r.latency.record(static_cast<std::uint64_t>((t1 - t0).count()));
+      r.held_ns += static_cast<std::uint64_t>((t2 - t1).count());
+    }
   } else {
     auto c = get();
-    spin_for(o.hold_ns);
+    hold_for(o);
     put(c);
   }
 }
@@ -166,24 +207,33 @@ template <class MakeWorker> void run(const options& o, MakeWorker make_worker) {
     threads.emplace_back(make_worker(r));
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
   const std::uint64_t allocs_before = g_allocations.load();
+  const std::int64_t cpu_before = process_cpu_ns();
   const auto start = steady::now();
   g_phase.store(1);
   std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
   g_phase.store(2);
   const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
+  const std::int64_t cpu_used = process_cpu_ns() - cpu_before;
   const std::uint64_t allocs_after = g_allocations.load();
   threads.clear();
   bench::latency_histogram all;
-  std::uint64_t ops = 0, cycles = 0;
+  std::uint64_t ops = 0, cycles = 0, held_ns = 0;
   for (auto& r : results) {
     ops += r.ops;
     cycles += r.cycles;
+    held_ns += r.held_ns;
     all.merge(r.latency);
   }
-  std::printf("peer=%s threads=%d max=%zu ops=%llu seconds=%.2f ops_per_sec=%.0f p50_ns=%llu p99_ns=%llu\n",
+  const double utilisation = static_cast<double>(held_ns) / (static_cast<double>(o.max) * elapsed * 1e9);
+  std::printf("peer=%s threads=%d max=%zu ops=%llu seconds=%.2f ops_per_sec=%.0f p50_ns=%llu p99_ns=%llu "
+              "p999_ns=%llu max_ns=%llu utilisation=%.3f cpu_ns_per_op=%.0f%s%s\n",
               o.pool.c_str(), o.threads, o.max, static_cast<unsigned long long>(ops), elapsed,
               static_cast<double>(ops) / elapsed, static_cast<unsigned long long>(all.percentile(0.50)),
-              static_cast<unsigned long long>(all.percentile(0.99)));
+              static_cast<unsigned long long>(all.percentile(0.99)),
+              static_cast<unsigned long long>(all.percentile(0.999)), static_cast<unsigned long long>(all.max()),
+              utilisation, ops ? static_cast<double>(cpu_used) / static_cast<double>(ops) : 0.0,
+              o.pool == "connpool" ? " fairness=" : "",
+              o.pool == "connpool" ? (o.fairness.empty() ? "bounded" : o.fairness.c_str()) : "");
   std::fprintf(stderr, "extra: peer=%s cycles_total=%llu max_ns=%llu p999_ns=%llu allocs_per_cycle=%.6f\n",
                o.pool.c_str(), static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(all.max()),
                static_cast<unsigned long long>(all.percentile(0.999)),
@@ -206,6 +256,10 @@ int main(int argc, char** argv) {
   cfg.track_hold_time = o.hold_time;
   if (o.observer) cfg.observer = std::make_shared<connpool::observer>(); // every callback a no-op
   cfg.leak_threshold = std::chrono::milliseconds(o.leak_threshold_ms);
+  if (o.fairness == "strict") cfg.fairness = connpool::fairness_mode::strict;
+  if (o.fairness_bound_us > 0)
+    cfg.fairness_bound =
+        std::chrono::duration_cast<connpool::duration>(std::chrono::duration<double, std::micro>(o.fairness_bound_us));
   connpool::pool<int> p(cfg);
   {
     std::vector<connpool::lease<int>> warm;

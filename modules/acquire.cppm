@@ -54,6 +54,17 @@ template <class T> slot<T>* core<T>::take_idle(thread_entry& te, const context& 
   return nullptr;
 }
 
+template <class T> bool core<T>::accept_claimed(slot<T>& s, const context& ctx, counter_shard& sh) {
+  const std::optional<close_reason> bad = check_usable(s, ctx, sh);
+  if (!bad && !closed_.load(std::memory_order_acquire)) {
+    lease_out();
+    bump(sh.hits);
+    return true;
+  }
+  retire(s, sh, bad.value_or(close_reason::pool_closed));
+  return false;
+}
+
 template <class T>
 std::optional<close_reason> core<T>::check_usable(slot<T>& s, const context& ctx, counter_shard& sh) {
   if (has_limits()) {
@@ -75,8 +86,8 @@ std::optional<close_reason> core<T>::check_usable(slot<T>& s, const context& ctx
   return std::nullopt;
 }
 
-template <class T>
-slot<T>* core<T>::acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure) {
+template <class T> slot<T>* core<T>::acquire_slow(thread_entry& te, const context& ctx, errc& ec,
+                                                  std::exception_ptr& failure, bool& unchecked) {
   counter_shard& sh = *te.shard;
   waiter<T> w;
   std::optional<std::stop_callback<stop_waiter<T>>> on_stop;
@@ -95,12 +106,29 @@ slot<T>* core<T>::acquire_slow(thread_entry& te, const context& ctx, errc& ec, s
     start_dial_locked(); // and queue for whichever connection comes first
   }
   bump(sh.waits);
+  if (cfg_.fairness == fairness_mode::bounded) w.since = now();
   enqueue_locked(w); // may hand us a slot published just before the flags went up
   if (cfg_.background_dials && waiters_.size() > dialer_.in_background(mu_)) serve_waiters_locked();
-  if (ctx.deadline())
-    w.cv.wait_until(lk.native(), *ctx.deadline(), [&w]() CONNPOOL_REQUIRES(mu_) { return w.ready(); });
-  else
-    w.cv.wait(lk.native(), [&w]() CONNPOOL_REQUIRES(mu_) { return w.ready(); });
+  for (;;) {
+    const auto woken = [&w]() CONNPOOL_REQUIRES(mu_) { return w.ready() || w.nudged; };
+    if (ctx.deadline())
+      w.cv.wait_until(lk.native(), *ctx.deadline(), woken);
+    else
+      w.cv.wait(lk.native(), woken);
+    if (w.ready() || !w.nudged) break;
+    // Nudged (fairness_mode::bounded, first in line): a connection came
+    // back; claim it if no running caller was faster, else sleep again.
+    w.nudged = false;
+    if (slot<T>* s = slots_.claim_idle(te.pool_id == id_ ? &te.hint : nullptr, cfg_.order == idle_order::fifo)) {
+      unlink_locked(w);
+      unchecked = true;
+      return s;
+    }
+    bump(sh.overtaken);
+    if (!in_order_ && must_serve_in_order(now() - w.since, cfg_.fairness_bound)) in_order_ = true;
+    may_overtake_.store(!in_order_, std::memory_order_relaxed);
+    sync_wait_signal_locked(); // the flag again: may hand us a connection published meanwhile
+  }
   if (w.handed) {
     bump(w.handed->uses.load(std::memory_order_relaxed) == 0 ? sh.misses : sh.hits); // fresh from a dial: a miss
     return w.handed;
@@ -224,12 +252,54 @@ template <class T> void core<T>::place_new(slot<T>& s, counter_shard& sh) {
 }
 
 template <class T> void core<T>::enqueue_locked(waiter<T>& w) {
-  if (waiters_.push(w, mu_))                                                              // a wait episode starts:
-    if (slot<T>* s = slots_.raise_flag(waiters_flag, nullptr, mu_)) hand_over_locked(*s); // ours, published just before
+  waiters_.push(w, mu_);
+  sync_wait_signal_locked(); // a wait episode starts: may hand us a slot published just before
 }
 
 template <class T> void core<T>::unlink_locked(waiter<T>& w) {
-  if (waiters_.unlink(w, mu_)) slots_.lower_flag(waiters_flag, mu_); // the episode ends
+  if (waiters_.unlink(w, mu_) && cfg_.fairness == fairness_mode::bounded) { // the episode ends
+    in_order_ = false;
+    may_overtake_.store(true, std::memory_order_relaxed);
+  }
+  sync_wait_signal_locked();
+}
+
+template <class T> void core<T>::sync_wait_signal_locked() {
+  if (syncing_) return;
+  syncing_ = true;
+  for (;;) {
+    const waiter<T>* first = waiters_.front(mu_);
+    const wait_signal signal = wait_signal_for(first != nullptr, in_order_, first && first->nudged);
+    const std::uint32_t want = signal == wait_signal::hand_over ? waiters_flag
+                               : signal == wait_signal::nudge   ? nudge_flag
+                                                                : 0u;
+    if (want == raised_) break;
+    if (raised_) slots_.lower_flag(raised_, mu_);
+    raised_ = want;
+    if (!want) continue;
+    const std::uint32_t n = slots_.high_water();
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (slot<T>* s = slots_.raise_flag_at(i, want, mu_)) { // published just before: not claimable now
+        if (waiters_.front(mu_))
+          hand_over_locked(*s);
+        else
+          slots_.give_back_claimed(*s, mu_); // the next round lowers the flag
+      }
+  }
+  syncing_ = false;
+}
+
+template <class T> bool core<T>::nudge_or_serve_in_order_locked(waiter<T>& first) {
+  if (must_serve_in_order(now() - first.since, cfg_.fairness_bound)) {
+    in_order_ = true;
+    may_overtake_.store(false, std::memory_order_relaxed);
+    sync_wait_signal_locked();
+    return false;
+  }
+  first.nudged = true;
+  first.cv.notify_one();
+  sync_wait_signal_locked(); // the first is awake: puts go lock-free until it sleeps again
+  return true;
 }
 
 template <class T> bool core<T>::hand_to_waiter(slot<T>& s, thread_entry* te) {
@@ -243,6 +313,11 @@ template <class T> bool core<T>::hand_to_waiter(slot<T>& s, thread_entry* te) {
 template <class T> void core<T>::hand_over_locked(slot<T>& s) {
   slot_table<T>::set_kind_locked(s, leased_slot, mu_);
   waiter<T>* w = waiters_.front(mu_);
+  if (in_order_ && cfg_.fairness == fairness_mode::bounded &&
+      may_overtake_again(now() - w->since, cfg_.fairness_bound, waiters_.size() - 1)) {
+    in_order_ = false; // the queue is short again
+    may_overtake_.store(true, std::memory_order_relaxed);
+  }
   unlink_locked(*w);
   lease_out();
   w->handed = &s;

@@ -32,6 +32,22 @@ enum class idle_order : std::uint8_t {
   fifo,
 };
 
+/// How a returned connection is shared between callers that are running
+/// and callers that wait (more callers than connections).
+enum class fairness_mode : std::uint8_t {
+  /// A running caller may take a returned connection ahead of the waiters
+  /// while none of them has waited config.fairness_bound; the waiters hear
+  /// of every return and compete for it. Once the longest waiter has waited
+  /// that long, returned connections go to the waiters in FIFO order, until
+  /// one is served that waited less than the bound (or none is left). No
+  /// waiter waits more than the bound longer than it would under strict.
+  bounded,
+  /// Every returned connection goes to the longest waiter (FIFO hand-over):
+  /// the shortest tail, but each hand-over waits for a sleeping thread to
+  /// wake, so with short holds it costs a thread wake-up per get.
+  strict,
+};
+
 template <class T> struct config {
   /// Creates a connection (Go: Factory, required). Called outside any
   /// pool lock with the caller's context; signals failure by throwing.
@@ -97,6 +113,14 @@ template <class T> struct config {
   duration leak_threshold{};
   /// Which idle connection a get takes.
   idle_order order = idle_order::lifo;
+  /// Who gets a returned connection while gets wait (see fairness_mode).
+  fairness_mode fairness = fairness_mode::bounded;
+  /// fairness_mode::bounded: how long the longest waiter may be overtaken
+  /// before connections go to the waiters in order (> 0). One millisecond
+  /// is a few dozen thread wake-ups: long enough that running callers keep
+  /// the connections busy, short next to the network round trips a
+  /// connection's user waits for anyway.
+  duration fairness_bound = std::chrono::milliseconds(1);
 
   // ---- Observability ----------------------------------------------------
   /// Receives events (connection created/acquired/returned/closed, timeouts,
@@ -150,6 +174,10 @@ template <class T> std::error_code validate(const config<T>& cfg, std::string* w
     return fail(errc::invalid_config, "config.max_age_jitter needs config.max_age, and must be shorter than it");
   if (!(cfg.max_retirements_per_second >= 0) || !std::isfinite(cfg.max_retirements_per_second))
     return fail(errc::invalid_config, "config.max_retirements_per_second must be a finite number >= 0");
+  if (cfg.fairness != fairness_mode::bounded && cfg.fairness != fairness_mode::strict)
+    return fail(errc::invalid_config, "config.fairness must be fairness_mode::bounded or fairness_mode::strict");
+  if (cfg.fairness == fairness_mode::bounded && cfg.fairness_bound <= duration::zero())
+    return fail(errc::invalid_config, "config.fairness_bound must be greater than 0 with fairness_mode::bounded");
   if (cfg.health_check_interval > duration::zero() && !cfg.ping)
     return fail(errc::invalid_config, "config.health_check_interval is set but config.ping is empty");
   if (why) why->clear();

@@ -35,16 +35,31 @@
 // waiting, closing, releasing a slot. Waiters queue FIFO (waiter_queue),
 // each on its own condition variable, so a put wakes exactly one thread.
 //
-// Two *flags* in every slot's state word carry the rare conditions to the
-// lock-free paths: `waiters_flag` while anyone queues and `closed_flag` once
-// the pool is closed, set and cleared on all slots under mu_. The fast paths
-// CAS exact states, so a flag makes them fail and take the slow path under
-// mu_: a get queues behind the waiters (no overtaking), a put hands its
-// connection to the first waiter or closes it. A flag and a publish are
-// read-modify-writes of the same word, so a put that published just before
-// the first waiter flagged the slot is seen by that waiter, which takes the
-// slot (no lost wake-up). A third, per-slot flag, `retire_flag`, marks a
-// connection that must close when it comes back (drain, shrink).
+// *Flags* in every slot's state word carry the rare conditions to the
+// lock-free paths, set and cleared on all slots under mu_: `closed_flag` once
+// the pool is closed, and while gets wait one *wait signal*
+// (sync_wait_signal_locked, decided by policy's wait_signal_for):
+// `waiters_flag` when waiters are served in order (a put hands its
+// connection to the first waiter; a get queues behind them), `nudge_flag`
+// when running callers may overtake and the first waiter sleeps (a put
+// wakes it to come and look, and makes the connection idle for whoever is
+// first), none while that waiter is awake and looking (puts and gets stay
+// lock-free). The fast paths CAS exact states, so a flag makes them fail
+// and settle under mu_. A flag and a publish are read-modify-writes of the
+// same word, so a put that published just before a flag went up is seen by
+// whoever raised it, which hands that slot to the first waiter (no lost
+// wake-up). A per-slot flag, `retire_flag`, marks a connection that must
+// close when it comes back (drain, shrink).
+//
+// Fairness (config.fairness): strict serves waiters in order always.
+// bounded lets running callers overtake (the first waiter is nudged on
+// every return and competes) until the first waiter has waited
+// fairness_bound on the pool clock — checked by a put that finds it asleep
+// and by the waiter when it loses — then serves in order until it serves a
+// waiter that waited less than the bound, or the queue is empty. So with
+// more callers than connections, connections stay with running threads
+// (no wake-up per hand-over), and no waiter waits more than the bound
+// longer than it would under strict.
 //
 // Dials: a get that needs a new connection reserves capacity (`open_`) and a
 // dial (the dialer, capped by max_connecting) under mu_, then runs the
@@ -115,6 +130,8 @@ public:
     max_age_.store(cfg_.max_age.count(), std::memory_order_relaxed);
     health_check_interval_.store(cfg_.health_check_interval.count(), std::memory_order_relaxed);
     pool_lock lk(mu_);
+    in_order_ = cfg_.fairness == fairness_mode::strict;
+    may_overtake_.store(!in_order_, std::memory_order_relaxed);
     budget_.rate = cfg_.max_retirements_per_second;
     update_paths_locked();
     next_health_check_ = now() + cfg_.health_check_interval;
@@ -156,8 +173,14 @@ public:
     if (closed_.load(std::memory_order_acquire)) return fail(ec, errc::pool_closed); // before the context
     if (errc e = ctx.ended(); e != errc{}) return timed_out(sh, e, ec, t0);
     slot<T>* s = nullptr;
-    if (waiters_.size() == 0) s = take_idle(te, ctx, sh);
-    if (!s) s = acquire_slow(te, ctx, ec, failure);
+    for (;;) { // once more only when a connection found while waiting failed its checks
+      if (waiters_.size() == 0 || may_overtake_.load(std::memory_order_relaxed)) s = take_idle(te, ctx, sh);
+      if (s) break;
+      bool unchecked = false;
+      s = acquire_slow(te, ctx, ec, failure, unchecked);
+      if (!s || !unchecked || accept_claimed(*s, ctx, sh)) break;
+      s = nullptr;
+    }
     if (s)
       leases_.leased(*s, sh, t0, where);
     else if (ec == errc::get_timeout || ec == errc::cancelled)
@@ -329,6 +352,9 @@ private:
   // Unlocked. Claims idle slots (hint first) until one passes its checks;
   // retires the stale and broken ones met on the way.
   slot<T>* take_idle(thread_entry& te, const context& ctx, counter_shard& sh);
+  // Unlocked: an idle slot a nudged waiter claimed. Leased out when it
+  // passes its checks; else retired (false: look again).
+  bool accept_claimed(slot<T>& s, const context& ctx, counter_shard& sh);
 
   // Unlocked, slot owned. Why it cannot be leased (expired, ping failed),
   // or nothing when it can.
@@ -336,8 +362,9 @@ private:
 
   // Under the lock: create in a free slot, or queue until a connection or
   // capacity is handed over, the pool closes or the context ends. (acquire()
-  // has just found no idle slot to claim.)
-  slot<T>* acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure);
+  // has just found no idle slot to claim.) `unchecked`: the slot was claimed
+  // idle after a nudge, and its checks are the caller's (accept_claimed).
+  slot<T>* acquire_slow(thread_entry& te, const context& ctx, errc& ec, std::exception_ptr& failure, bool& unchecked);
 
   // The breaker is open: fail fast with its error.
   slot<T>* reject_locked(counter_shard& sh, errc& ec, std::exception_ptr& failure) CONNPOOL_REQUIRES(mu_);
@@ -374,8 +401,19 @@ private:
 
   // ---- waiters ------------------------------------------------------------------
 
+  // Both keep the slots' wait signal in step with the queue.
   void enqueue_locked(waiter<T>& w) CONNPOOL_REQUIRES(mu_);
   void unlink_locked(waiter<T>& w) CONNPOOL_REQUIRES(mu_);
+  // The flag the slots carry for the waiters (policy.cppm, wait_signal_for)
+  // is raised, lowered or swapped to match the queue and the fairness
+  // state. Raising it claims the slots published idle just before: they go
+  // to the first waiters. Re-entered from hand_over_locked: the outer call
+  // loops until nothing changes.
+  void sync_wait_signal_locked() CONNPOOL_REQUIRES(mu_);
+  // fairness_mode::bounded: a put found the first waiter asleep. Serve in
+  // order from now on when it has waited the bound (false: hand over), else
+  // nudge it to come and look (true: publish the connection idle).
+  bool nudge_or_serve_in_order_locked(waiter<T>& first) CONNPOOL_REQUIRES(mu_);
   // Unlocked, slot owned. Hands it to the first waiter, if any.
   bool hand_to_waiter(slot<T>& s, thread_entry* te);
   // Owns `s`; the first waiter gets it.
@@ -446,7 +484,7 @@ private:
   }
   // The flags every slot carries right now.
   std::uint32_t flags_locked() const noexcept CONNPOOL_REQUIRES(mu_) {
-    return (waiters_.size() ? waiters_flag : 0u) | (closed_.load(std::memory_order_relaxed) ? closed_flag : 0u);
+    return raised_ | (closed_.load(std::memory_order_relaxed) ? closed_flag : 0u);
   }
 
   // ---- maintenance (maintenance.cppm) ------------------------------------------
@@ -510,6 +548,7 @@ private:
   std::atomic<std::size_t> max_size_{0}, max_idle_{0}, min_idle_{0};
   std::atomic<duration::rep> max_idle_time_{0}, max_age_{0}, health_check_interval_{0};
   std::atomic<duration::rep> limits_since_{0}; // idle time counts from here at the earliest
+  std::atomic<bool> may_overtake_{false};      // a get may take an idle connection ahead of waiters; = !in_order_
 
   // Written on every operation: its own line.
   alignas(64) std::atomic<std::uint64_t> active_{0}; // leases out
@@ -524,6 +563,12 @@ private:
                                                    // dials, a close being told to the observer): it outlives them
   bool orphaned_ CONNPOOL_GUARDED_BY(mu_) = false; // the pool is gone, leases are out
   bool kicked_ CONNPOOL_GUARDED_BY(mu_) = false;   // wake the maintenance thread early
+  // Fairness: waiters are served in order (strict, or bounded after the
+  // first waited the bound); the flag the slots carry for them; and
+  // sync_wait_signal_locked() running (it is re-entered).
+  bool in_order_ CONNPOOL_GUARDED_BY(mu_) = false;
+  std::uint32_t raised_ CONNPOOL_GUARDED_BY(mu_) = 0;
+  bool syncing_ CONNPOOL_GUARDED_BY(mu_) = false;
   time_point next_health_check_ CONNPOOL_GUARDED_BY(mu_);
   retirement_budget budget_ CONNPOOL_GUARDED_BY(mu_);
 };

@@ -29,7 +29,7 @@ inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
 struct alignas(64) counter_shard {
   std::atomic<std::uint64_t> gets{0}, puts{0}, discards{0}, hits{0}, misses{0}, waits{0}, timeouts{0}, cancellations{0},
       ping_failures{0}, idle_closed{0}, age_closed{0}, factory_failures{0}, close_timeouts{0}, close_errors{0},
-      created{0}, closed{0}, leaks_suspected{0}, circuit_rejects{0}, observer_errors{0},
+      created{0}, closed{0}, leaks_suspected{0}, circuit_rejects{0}, observer_errors{0}, overtaken{0},
       slow_gets{0}; // gets that left the lock-free fast path (the rest waited 0 ns)
   std::array<std::atomic<std::uint64_t>, close_reason_count> closed_by{};
   histogram_shard wait, hold, create, ping;
@@ -57,6 +57,7 @@ struct alignas(64) counter_shard {
     m.leaks_suspected += r(leaks_suspected);
     m.circuit_rejects += r(circuit_rejects);
     m.observer_errors += r(observer_errors);
+    m.overtaken += r(overtaken);
     for (std::size_t i = 0; i < close_reason_count; ++i)
       m.closed_by[i] += r(closed_by[i]);
     wait.add_to(m.wait);

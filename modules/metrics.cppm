@@ -41,6 +41,9 @@ struct metrics {
   std::uint64_t circuit_opens = 0;   ///< times the breaker opened
   std::uint64_t circuit_rejects = 0; ///< gets failed fast while the breaker was open
   std::uint64_t observer_errors = 0; ///< observer callbacks that threw
+  /// fairness_mode::bounded: times the first waiter, woken because a
+  /// connection came back, found that a running caller had taken it first.
+  std::uint64_t overtaken = 0;
   // Latency histograms. `wait`: how long each get took to obtain its
   // connection (gets served on the lock-free fast path are counted in the
   // zero bucket); `hold`: lease held (only with config.track_hold_time);

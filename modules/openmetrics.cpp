@@ -132,6 +132,8 @@ void render(writer& w, const metrics& m) {
   w.counter("connpool_circuit_opens", "Times the circuit breaker opened.", m.circuit_opens);
   w.counter("connpool_circuit_rejects", "Gets failed fast while the breaker was open.", m.circuit_rejects);
   w.counter("connpool_observer_errors", "Observer callbacks that threw.", m.observer_errors);
+  w.counter("connpool_overtaken", "Times the first waiter, woken by a return, found a running caller had taken it.",
+            m.overtaken);
   w.family("connpool_closed_by_reason", "counter", "Connections closed, by reason (sums to connpool_closed_total).");
   for (std::size_t r = 0; r < close_reason_count; ++r)
     w.sample("connpool_closed_by_reason", "_total",

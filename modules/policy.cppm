@@ -46,6 +46,34 @@ inline bool room_for_waiter(const pool_view& p) noexcept {
          (p.max_connecting == 0 || p.dialing < p.max_connecting);
 }
 
+/// What the slots signal to the lock-free put while gets wait (the flag a
+/// put's CAS trips on, so it takes the lock):
+///  - hand_over: every put hands its connection to the first waiter
+///    (fairness_mode::strict, or bounded once the first has waited the bound);
+///  - nudge: a put makes its connection idle for anyone and wakes the first
+///    waiter to compete for it (bounded, the first waiter asleep);
+///  - none: nobody waits, or the first waiter is awake and looking (bounded):
+///    puts stay lock-free.
+enum class wait_signal { none, hand_over, nudge };
+
+inline wait_signal wait_signal_for(bool waiting, bool in_order, bool first_awake) noexcept {
+  if (!waiting) return wait_signal::none;
+  if (in_order) return wait_signal::hand_over;
+  return first_awake ? wait_signal::none : wait_signal::nudge;
+}
+
+/// fairness_mode::bounded: the first waiter has waited `waited`; must
+/// connections now go to the waiters in order?
+inline bool must_serve_in_order(duration waited, duration bound) noexcept { return waited >= bound; }
+
+/// Serving in order, a waiter that waited `waited` was just served and
+/// `left` still wait: may running callers take connections again? (Once
+/// the queue is short enough that its new first has waited less than the
+/// bound, or empty.)
+inline bool may_overtake_again(duration waited, duration bound, std::size_t left) noexcept {
+  return left == 0 || waited < bound;
+}
+
 /// The period of the maintenance pass: config.cleanup_interval when set,
 /// else the shortest of max_idle_time/2, max_age/2 and health_check_interval
 /// (so an idle connection outlives its limit by at most half of it), floored

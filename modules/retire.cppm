@@ -89,12 +89,20 @@ template <class T> errc core<T>::settle(slot<T>& s, counter_shard& sh, thread_en
     }
     s.state.fetch_and(~retire_flag, std::memory_order_relaxed); // the pool shrank enough meanwhile
   }
-  if (waiters_.front(mu_)) {
+  // Strict, or bounded and serving in order: the first waiter gets it.
+  // Bounded otherwise: the first waiter is nudged to come and look, and the
+  // connection goes idle for whoever is first (the waiter or a running get).
+  // With idle full, a waiter still comes first.
+  waiter<T>* first = waiters_.front(mu_);
+  if (first && !in_order_ && !first->nudged && !nudge_or_serve_in_order_locked(*first))
+    first = waiters_.front(mu_); // serving in order now (the switch may have served some already)
+  const bool room = !(first && in_order_) && slots_.reserve_idle(max_idle_.load(std::memory_order_relaxed));
+  if (first && !room) {
     hand_over_locked(s);
     if (te) te->hint = s.index;
     return errc{};
   }
-  if (!slots_.reserve_idle(max_idle_.load(std::memory_order_relaxed))) {
+  if (!room) {
     lk.unlock();
     retire(s, sh, close_reason::idle_overflow);
     return errc{};

@@ -15,8 +15,9 @@
 //   LEASED    owned by a lease (or being checked by the get that claimed it)
 //   BUSY      claimed by maintenance, close(), or a waiter raising its flag
 //
-// Flags (higher bits): `waiters_flag` while anyone queues and `closed_flag`
-// once the pool is closed are set and cleared on every slot in use;
+// Flags (higher bits): `waiters_flag` or `nudge_flag` while gets wait (which
+// one is the core's choice: hand over in order, or wake the first waiter)
+// and `closed_flag` once the pool is closed are set and cleared on every slot;
 // `retire_flag` marks one connection that must close when it comes back.
 // The lock-free claims and publishes CAS *exact* states (IDLE -> LEASED,
 // LEASED -> IDLE), so any flag makes them fail and the owner settles under
@@ -53,9 +54,10 @@ namespace connpool::detail {
 
 enum slot_state : std::uint32_t { empty_slot, reserved_slot, idle_slot, leased_slot, busy_slot };
 inline constexpr std::uint32_t kind_mask = 0xff;
-inline constexpr std::uint32_t waiters_flag = 1u << 8; // someone queues: puts hand over, gets queue
+inline constexpr std::uint32_t waiters_flag = 1u << 8; // gets wait in order: puts hand over, gets queue
 inline constexpr std::uint32_t closed_flag = 1u << 9;  // the pool is closed: puts close
-inline constexpr std::uint32_t flag_mask = waiters_flag | closed_flag;
+inline constexpr std::uint32_t nudge_flag = 1u << 11;  // the first waiter sleeps: a put wakes it, gets may overtake
+inline constexpr std::uint32_t flag_mask = waiters_flag | closed_flag | nudge_flag;
 inline constexpr std::uint32_t retire_flag = 1u << 10; // this connection retires when it comes back (drain, shrink)
 
 template <class T> struct alignas(64) slot {
@@ -205,6 +207,21 @@ public:
       if (all) all->push_back(found);
     }
     return found;
+  }
+  /// raise_flag() on slot `i` alone: the slot when it was IDLE with no
+  /// flag (now claimed BUSY for the caller, who leases it out or calls
+  /// give_back_claimed()), else null. The caller loops to high_water().
+  slot<T>* raise_flag_at(std::uint32_t i, std::uint32_t flag, pool_mutex& held) CONNPOOL_REQUIRES(held) {
+    if (slots_[i].state.fetch_or(flag, std::memory_order_acq_rel) != idle_slot) return nullptr;
+    if (track_idle_) idle_count_.fetch_sub(1, std::memory_order_relaxed);
+    set_kind_locked(slots_[i], busy_slot, held);
+    return &slots_[i];
+  }
+  /// A slot raise_flag_at() claimed and nobody wanted: IDLE again (with
+  /// the flags it carries now).
+  void give_back_claimed(slot<T>& s, pool_mutex& held) noexcept CONNPOOL_REQUIRES(held) {
+    if (track_idle_) idle_count_.fetch_add(1, std::memory_order_relaxed);
+    set_kind_locked(s, idle_slot, held);
   }
   void lower_flag(std::uint32_t flag, pool_mutex& held) noexcept CONNPOOL_REQUIRES(held) {
     const std::uint32_t n = high_water_.load(std::memory_order_relaxed);

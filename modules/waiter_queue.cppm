@@ -7,10 +7,10 @@
 //   stop_waiter<T>  the stop callback that wakes one when its token fires
 //
 // Each waiter sleeps on its own condition variable, so a put wakes exactly
-// one thread, and deadlines and stop requests wake it directly (no
-// polling). Whoever wakes a waiter first unlinks it and sets what it gets:
-// a connection handed over, capacity granted to dial with, an error, or
-// "closed".
+// one thread (with fairness_mode::bounded, a put may only nudge the first
+// waiter to look for an idle connection, competing with running callers), and deadlines and stop requests wake it
+// directly (no polling). Whoever wakes a waiter first unlinks it and sets what it gets: a connection handed over,
+// capacity granted to dial with, an error, or "closed".
 //
 // Guards: the list and every field of a waiter except its condition
 // variable are the core's lock (the queue's functions take it as `held`).
@@ -25,6 +25,7 @@ module;
 #include <cstddef>
 #include <exception>
 export module connpool:waiter_queue;
+import :clock;
 import :errors;
 import :mutex;
 import :slot_table;
@@ -37,6 +38,8 @@ template <class T> struct waiter {
   bool granted = false;       // capacity (and a dial) to create a connection with
   bool closed = false;        // the pool closed
   bool cancelled = false;     // its stop token fired (set by the stop callback)
+  bool nudged = false;        // fairness_mode::bounded, first in line: a connection was returned, go and look
+  time_point since{};         // fairness_mode::bounded: when it started waiting (pool clock)
   errc error{};               // a background dial failed, or the breaker rejected it
   std::exception_ptr failure; // with error: the factory's exception
   waiter* prev = nullptr;     // the FIFO list

@@ -84,6 +84,9 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const PoolSettings> s,
   cfg.max_retirements_per_second = s->maxRetirementsPerSecond;
   cfg.leak_threshold = msecs(s->leakThreshold);
   cfg.order = s->idleOrder == SocketPool::IdleOrder::Fifo ? connpool::idle_order::fifo : connpool::idle_order::lifo;
+  cfg.fairness =
+      s->fairness == SocketPool::Fairness::Strict ? connpool::fairness_mode::strict : connpool::fairness_mode::bounded;
+  cfg.fairness_bound = msecs(s->fairnessBound); // 0 or less: refused at start, naming fairness_bound
   cfg.observer = std::make_shared<PoolObserver>(std::move(mailbox), std::move(errorLog));
   cfg.track_hold_time = true;         // a socket lease is never on the lock-free path anyway (ping is set)
   cfg.background_maintenance = false; // driven from our own QThread instead

@@ -44,6 +44,8 @@ struct PoolSettings {
   double maxRetirementsPerSecond = 0;
   int leakThreshold = 0;
   SocketPool::IdleOrder idleOrder = SocketPool::IdleOrder::Lifo;
+  SocketPool::Fairness fairness = SocketPool::Fairness::Bounded;
+  int fairnessBound = 1;
 };
 
 /// The pure pool's config for `s`. Its factory posts failed connects and its

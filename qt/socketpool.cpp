@@ -121,6 +121,10 @@ int SocketPool::leakThreshold() const { return d->read(&PoolSettings::leakThresh
 void SocketPool::setLeakThreshold(int msecs) { d->setFixed(&PoolSettings::leakThreshold, msecs, "leakThreshold"); }
 SocketPool::IdleOrder SocketPool::idleOrder() const { return d->read(&PoolSettings::idleOrder); }
 void SocketPool::setIdleOrder(IdleOrder order) { d->setFixed(&PoolSettings::idleOrder, order, "idleOrder"); }
+SocketPool::Fairness SocketPool::fairness() const { return d->read(&PoolSettings::fairness); }
+void SocketPool::setFairness(Fairness fairness) { d->setFixed(&PoolSettings::fairness, fairness, "fairness"); }
+int SocketPool::fairnessBound() const { return d->read(&PoolSettings::fairnessBound); }
+void SocketPool::setFairnessBound(int msecs) { d->setFixed(&PoolSettings::fairnessBound, msecs, "fairnessBound"); }
 void SocketPool::setPingFunction(PingFunction ping) {
   std::lock_guard lk(d->mutex);
   if (d->acceptsFixedSettingLocked("pingFunction")) d->settings.ping = std::move(ping);

@@ -52,6 +52,7 @@ SocketPoolStats toStats(const connpool::metrics& m) {
   s.circuitOpens = m.circuit_opens;
   s.circuitRejects = m.circuit_rejects;
   s.observerErrors = m.observer_errors;
+  s.overtaken = m.overtaken;
   s.creatingCount = static_cast<int>(m.creating);
   s.currentMaxSize = static_cast<int>(m.max_size);
   s.currentMaxIdle = static_cast<int>(m.max_idle);

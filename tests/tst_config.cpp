@@ -72,6 +72,30 @@ private slots:
     QVERIFY2(what.find(name.toStdString()) != std::string::npos, what.c_str());
     QCOMPARE(t.made(), 0);
   }
+  void boundedFairnessNeedsAPositiveBound_data() {
+    QTest::addColumn<int>("bound_us");
+    QTest::newRow("zero") << 0;
+    QTest::newRow("negative") << -1000;
+  }
+  void boundedFairnessNeedsAPositiveBound() {
+    QFETCH(int, bound_us);
+    tracker t;
+    auto cfg = t.config(2);
+    cfg.fairness_bound = std::chrono::microseconds(bound_us);
+    auto [ec, what] = refusal(cfg);
+    QCOMPARE(ec, connpool::errc::invalid_config);
+    QVERIFY2(what.find("fairness_bound") != std::string::npos, what.c_str());
+    cfg.fairness = connpool::fairness_mode::strict; // strict has no bound: any value is ignored
+    QCOMPARE(refusal(cfg).first, std::error_code());
+  }
+  void unknownFairnessModeIsRefused() {
+    tracker t;
+    auto cfg = t.config(2);
+    cfg.fairness = static_cast<connpool::fairness_mode>(7);
+    auto [ec, what] = refusal(cfg);
+    QCOMPARE(ec, connpool::errc::invalid_config);
+    QVERIFY2(what.find("fairness") != std::string::npos, what.c_str());
+  }
   void healthCheckIntervalWithoutPingIsRefused() {
     tracker t;
     auto cfg = t.config(2);

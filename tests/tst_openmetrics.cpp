@@ -254,7 +254,8 @@ connpool::metrics sampleMetrics(const std::vector<std::uint64_t>& waitNs) {
                            &m.leaks_suspected,
                            &m.circuit_opens,
                            &m.circuit_rejects,
-                           &m.observer_errors})
+                           &m.observer_errors,
+                           &m.overtaken})
     *f = v++;
   m.closed = 0;
   for (std::size_t r = 0; r < connpool::close_reason_count; ++r)
@@ -306,6 +307,7 @@ std::vector<Expected> expectedValues(const connpool::metrics& m) {
       {"connpool_circuit_opens_total", {}, m.circuit_opens},
       {"connpool_circuit_rejects_total", {}, m.circuit_rejects},
       {"connpool_observer_errors_total", {}, m.observer_errors},
+      {"connpool_overtaken_total", {}, m.overtaken},
   };
   for (std::size_t r = 0; r < connpool::close_reason_count; ++r) {
     const auto reason = static_cast<connpool::close_reason>(r);
@@ -418,6 +420,7 @@ private slots:
         {"circuit_opens", m.circuit_opens},
         {"circuit_rejects", m.circuit_rejects},
         {"observer_errors", m.observer_errors},
+        {"overtaken", m.overtaken},
     };
     for (const auto& [field, v] : counters) {
       QCOMPARE(e.families.at("connpool_" + field).type, std::string("counter"));

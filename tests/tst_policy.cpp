@@ -39,6 +39,23 @@ private slots:
     QVERIFY(room_for_waiter(v));
   }
 
+  void waitSignalHandsOverInOrderNudgesAnAsleepFirstWaiterAndIsNoneOtherwise() {
+    QCOMPARE(wait_signal_for(false, false, false), wait_signal::none); // nobody waits
+    QCOMPARE(wait_signal_for(false, true, false), wait_signal::none);
+    QCOMPARE(wait_signal_for(true, true, false), wait_signal::hand_over); // strict, or bounded past the bound
+    QCOMPARE(wait_signal_for(true, true, true), wait_signal::hand_over);  // in order, awake or not
+    QCOMPARE(wait_signal_for(true, false, false), wait_signal::nudge);    // bounded: wake the first to look
+    QCOMPARE(wait_signal_for(true, false, true), wait_signal::none);      // it is looking: puts stay lock-free
+  }
+  void waitersAreServedInOrderFromTheBoundUntilOneIsServedThatWaitedLess() {
+    QVERIFY(!must_serve_in_order(999us, 1ms));
+    QVERIFY(must_serve_in_order(1ms, 1ms));
+    QVERIFY(must_serve_in_order(1h, 1ms));
+    QVERIFY(!may_overtake_again(1ms, 1ms, 3));  // the next waited the bound too: keep serving in order
+    QVERIFY(may_overtake_again(999us, 1ms, 3)); // the queue is short again
+    QVERIFY(may_overtake_again(1h, 1ms, 0));    // and none is left
+  }
+
   void expiryChecksMaxAgeThenIdleTime() {
     const time_point t0{std::chrono::hours(1)};
     QCOMPARE(check_expiry(t0, t0, t0 + 9s, 10s, 0s), expiry::fresh);

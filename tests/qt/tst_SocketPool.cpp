@@ -387,6 +387,22 @@ private slots:
     QCOMPARE(pool.maxSize(), 3);
   }
 
+  void fairnessIsBoundedByDefaultAndABoundOfZeroIsRefusedAtStart() {
+    SocketPool pool(QStringLiteral("127.0.0.1"), 1);
+    QCOMPARE(pool.fairness(), SocketPool::Fairness::Bounded);
+    QCOMPARE(pool.fairnessBound(), 1);
+    pool.setFairnessBound(0);
+    SocketLease lease = pool.acquire(QDeadlineTimer(1000));
+    QCOMPARE(lease.error(), SocketLease::Error::PoolClosed);
+    QVERIFY2(lease.errorString().contains(QLatin1String("fairness_bound")), qPrintable(lease.errorString()));
+    pool.setFairness(SocketPool::Fairness::Strict); // strict has no bound: it starts (so both reach the pool)
+    lease = pool.acquire(QDeadlineTimer(1000));     // port 1: refused
+    QCOMPARE(lease.error(), SocketLease::Error::ConnectFailed);
+    QTest::ignoreMessage(QtWarningMsg, "connpool::qt::SocketPool: fairness changed after the pool started; ignored");
+    pool.setFairness(SocketPool::Fairness::Bounded);
+    QCOMPARE(pool.fairness(), SocketPool::Fairness::Strict);
+  }
+
   void destroyingThePoolWithLeasesOutstandingLeavesThemUsableUntilReturned() {
     TestServer server;
     const quint16 port = server.start();

@@ -264,14 +264,13 @@ public:
         return returned::closed;
       }
       c.flag = no_flag;
-      if (waiter) return returned::handed;
     }
     if (track_idle && idle.size() >= max_idle) {
-      if (waiter) return returned::handed;
+      if (waiter) return returned::handed; // idle is full: the waiter gets it in either fairness mode
       close(c, close_reason::idle_overflow);
       return returned::closed;
     }
-    if (waiter) return returned::handed;
+    if (waiter) return s_.strict ? returned::handed : returned::offered;
     if (main) {
       hint = c.slot;
       hint_unsure = false;

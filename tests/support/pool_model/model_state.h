@@ -104,6 +104,8 @@ struct prediction {
 // breaker rejected the dial.
 enum class fill { created, enough, no_room, failed, rejected };
 // Where a returned connection went: back to idle, closed, to a waiter.
-enum class returned { idle, closed, handed };
+// handed: straight to the waiter; offered (fairness_mode::bounded): idle for
+// a moment, the nudged waiter claims it and checks it as any idle one.
+enum class returned { idle, closed, handed, offered };
 
 } // namespace pool_model

@@ -202,6 +202,7 @@ inline connpool::config<conn> runner::make_config(const settings& s) {
   c.backoff_initial = s.backoff_initial;
   c.backoff_max = s.backoff_max;
   c.max_retirements_per_second = s.max_retirements_per_second;
+  c.fairness = s.strict ? connpool::fairness_mode::strict : connpool::fairness_mode::bounded;
   return c;
 }
 

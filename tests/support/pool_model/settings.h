@@ -31,6 +31,7 @@ struct settings {
   bool fifo = false;
   duration backoff_initial{}, backoff_max{};
   double max_retirements_per_second = 0;
+  bool strict = false; // fairness_mode::strict, else bounded (the pool clock stands still while a get waits)
 
   std::size_t capacity() const { return max_size_limit ? max_size_limit : max_size; }
 
@@ -60,6 +61,7 @@ struct settings {
       static constexpr double rates[] = {0.05, 0.5, 2};
       s.max_retirements_per_second = rates[r() % 3];
     }
+    s.strict = r() % 2 == 0; // drawn last: the other choices of a seed stay what they were
     return s;
   }
   std::string describe() const {
@@ -71,12 +73,12 @@ struct settings {
         buf, sizeof buf,
         "max_size=%zu max_idle=%s max_idle_time=%lldms max_age=%lldms ping=%d "
         "health_check_interval=%lldms health_check_timeout=%lldus max_size_limit=%zu min_idle=%zu order=%s "
-        "backoff_initial=%lldms backoff_max=%lldms max_retirements_per_second=%g",
+        "backoff_initial=%lldms backoff_max=%lldms max_retirements_per_second=%g fairness=%s",
         max_size, max_idle ? std::to_string(*max_idle).c_str() : "unset", ms(max_idle_time), ms(max_age), int(ping),
         ms(health_check_interval),
         static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(health_check_timeout).count()),
         max_size_limit, min_idle, fifo ? "fifo" : "lifo", ms(backoff_initial), ms(backoff_max),
-        max_retirements_per_second);
+        max_retirements_per_second, strict ? "strict" : "bounded");
     return buf;
   }
 };

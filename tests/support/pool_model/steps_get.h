@@ -92,7 +92,9 @@ inline bool runner::plan_wait_ending(const op& o, get_step& g) {
     } else {
       ++m_.m.puts;
       const returned r = m_.give_back(*c, false, true);
-      if (r == returned::handed) {
+      verdict v = r == returned::offered ? m_.verdict_of(*c, m_.budget) : usable;
+      if (r == returned::offered && v != usable) m_.reject(*c, v); // the waiter found it stale or broken
+      if ((r == returned::handed || r == returned::offered) && v == usable) {
         m_.lease_out(*c);
         ++m_.m.hits;
         g.pred.id = c->id;

@@ -77,6 +77,8 @@ class CONNPOOL_QT_EXPORT SocketPool : public QObject {
                  settingsChanged)
   Q_PROPERTY(int leakThreshold READ leakThreshold WRITE setLeakThreshold NOTIFY settingsChanged)
   Q_PROPERTY(IdleOrder idleOrder READ idleOrder WRITE setIdleOrder NOTIFY settingsChanged)
+  Q_PROPERTY(Fairness fairness READ fairness WRITE setFairness NOTIFY settingsChanged)
+  Q_PROPERTY(int fairnessBound READ fairnessBound WRITE setFairnessBound NOTIFY settingsChanged)
   Q_PROPERTY(int statsInterval READ statsInterval WRITE setStatsInterval NOTIFY statsIntervalChanged)
   Q_PROPERTY(bool started READ isStarted NOTIFY startedChanged)
   Q_PROPERTY(bool circuitOpen READ isCircuitOpen NOTIFY circuitOpenChanged)
@@ -108,6 +110,14 @@ public:
     Fifo, ///< the one idle longest: spreads use over every socket
   };
   Q_ENUM(IdleOrder)
+
+  /// Who gets a returned socket while acquires wait (the pure pool's
+  /// connpool::fairness_mode).
+  enum class Fairness {
+    Bounded, ///< a running caller may take it until the first waiter has waited fairnessBound, then FIFO
+    Strict,  ///< always the longest waiter (FIFO hand-over)
+  };
+  Q_ENUM(Fairness)
 
   /// Called with the socket owned by the calling thread; false means broken.
   using PingFunction = std::function<bool(QTcpSocket& socket, QDeadlineTimer deadline)>;
@@ -190,6 +200,13 @@ public:
   void setLeakThreshold(int msecs);
   IdleOrder idleOrder() const;
   void setIdleOrder(IdleOrder order);
+  /// Start-only. Default Bounded (see connpool::fairness_mode).
+  Fairness fairness() const;
+  void setFairness(Fairness fairness);
+  /// Bounded fairness: how long (ms) the first waiter may be overtaken
+  /// before sockets go to the waiters in order; > 0, default 1. Start-only.
+  int fairnessBound() const;
+  void setFairnessBound(int msecs);
 
   /// An application-level check run after the built-in one (on acquire and
   /// in health checks), e.g. a protocol round trip.

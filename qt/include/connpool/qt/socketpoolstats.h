@@ -47,6 +47,7 @@ class CONNPOOL_QT_EXPORT SocketPoolStats {
   Q_PROPERTY(quint64 circuitOpens MEMBER circuitOpens)
   Q_PROPERTY(quint64 circuitRejects MEMBER circuitRejects)
   Q_PROPERTY(quint64 observerErrors MEMBER observerErrors)
+  Q_PROPERTY(quint64 overtaken MEMBER overtaken)
   Q_PROPERTY(int creatingCount MEMBER creatingCount)
   Q_PROPERTY(int currentMaxSize MEMBER currentMaxSize)
   Q_PROPERTY(int currentMaxIdle MEMBER currentMaxIdle)
@@ -111,6 +112,7 @@ public:
   quint64 circuitOpens = 0;   ///< times the circuit breaker opened
   quint64 circuitRejects = 0; ///< acquires failed fast while it was open
   quint64 observerErrors = 0; ///< observer callbacks that threw
+  quint64 overtaken = 0;      ///< Bounded fairness: the first waiter woke to a return a running caller took first
   int creatingCount = 0;      ///< connects running now
   int currentMaxSize = 0;     ///< the pool's limit now (0 before it starts)
   int currentMaxIdle = 0;     ///< the pool's idle limit now
