@@ -9,7 +9,9 @@
 //
 // --hold spins while holding (CPU-bound work); --hold-sleep sleeps (an
 // I/O-like hold: the thread is off the CPU, as when it waits for a reply).
-// --fairness picks config.fairness (default: the pool's default, bounded),
+// --fairness picks config.fairness (default: the pool's default, bounded;
+// --pool=connpool-strict is --pool=connpool --fairness=strict, for the peer
+// harness),
 // --fairness-bound-us config.fairness_bound (default: the pool's, 1000).
 // The last three turn on connpool's per-lease bookkeeping:
 // config.track_hold_time, a no-op config.observer, config.leak_threshold.
@@ -86,6 +88,7 @@ struct options {
 
 options parse(int argc, char** argv) {
   options o;
+  std::uint64_t spin_ns = 0, sleep_ns = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&](std::string_view key) -> const char* {
@@ -108,11 +111,10 @@ options parse(int argc, char** argv) {
     else if (auto v = value("--warmup="))
       o.warmup = number(v);
     else if (auto v = value("--hold="))
-      o.hold_ns = static_cast<std::uint64_t>(number(v));
-    else if (auto v = value("--hold-sleep=")) {
-      o.hold_ns = static_cast<std::uint64_t>(number(v));
-      o.hold_sleeps = true;
-    } else if (auto v = value("--fairness="))
+      spin_ns = static_cast<std::uint64_t>(number(v));
+    else if (auto v = value("--hold-sleep="))
+      sleep_ns = static_cast<std::uint64_t>(number(v));
+    else if (auto v = value("--fairness="))
       o.fairness = v;
     else if (auto v = value("--fairness-bound-us="))
       o.fairness_bound_us = number(v);
@@ -130,7 +132,15 @@ options parse(int argc, char** argv) {
     } else
       usage(("unknown argument " + std::string(a)).c_str());
   }
-  if (o.pool != "connpool" && o.pool != "naive") usage("--pool must be connpool or naive");
+  if (spin_ns && sleep_ns) usage("--hold and --hold-sleep exclude each other (0 is neither)");
+  o.hold_sleeps = sleep_ns > 0;
+  o.hold_ns = o.hold_sleeps ? sleep_ns : spin_ns;
+  if (o.pool == "connpool-strict") { // the name the peer harness (bench-peers, PEERS=proj-connpool-strict) passes
+    if (!o.fairness.empty() && o.fairness != "strict") usage("--pool=connpool-strict is --fairness=strict");
+    o.pool = "connpool";
+    o.fairness = "strict";
+  }
+  if (o.pool != "connpool" && o.pool != "naive") usage("--pool must be connpool, connpool-strict or naive");
   if (o.threads < 1 || o.max < 1 || o.seconds <= 0) usage("--threads, --max and --seconds must be positive");
   if (o.pool == "naive" &&
       (o.hold_time || o.observer || o.leak_threshold_ms || !o.fairness.empty() || o.fairness_bound_us))
