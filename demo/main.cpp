@@ -31,8 +31,9 @@ namespace {
 int runWatch(const QString& urlText, const QString& intervalText, const QString& screenshot, double afterSeconds) {
   const QUrl url = Watcher::parseUrl(urlText);
   if (!url.isValid()) {
-    std::fprintf(stderr, "connpool-demo: --watch wants an http:// URL with a host, e.g. "
-                         "http://127.0.0.1:9464/metrics (got %s)\n",
+    std::fprintf(stderr,
+                 "connpool-demo: --watch wants an http:// URL with a host, e.g. "
+                 "http://127.0.0.1:9464/metrics (got %s)\n",
                  qPrintable(urlText));
     return 2;
   }
@@ -143,8 +144,8 @@ int main(int argc, char* argv[]) {
                            "--workers or --fault-drill with it\n");
       return 2;
     }
-    return runWatch(parser.value(watch), parser.value(interval), parser.isSet(screenshot) ? parser.value(screenshot) : QString(),
-                    afterSeconds);
+    return runWatch(parser.value(watch), parser.value(interval),
+                    parser.isSet(screenshot) ? parser.value(screenshot) : QString(), afterSeconds);
   }
   if (parser.isSet(interval)) {
     std::fprintf(stderr, "connpool-demo: --interval goes with --watch\n");

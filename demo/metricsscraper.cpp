@@ -10,9 +10,8 @@ QString mebibytes(qint64 bytes) { return QString::number(static_cast<double>(byt
 
 MetricsScraper::MetricsScraper(QObject* parent) : QObject(parent) {
   deadline_.setSingleShot(true);
-  connect(&deadline_, &QTimer::timeout, this, [this] {
-    abortWith(QStringLiteral("no complete response within %1 s (too slow)").arg(timeout_ / 1000.0));
-  });
+  connect(&deadline_, &QTimer::timeout, this,
+          [this] { abortWith(QStringLiteral("no complete response within %1 s (too slow)").arg(timeout_ / 1000.0)); });
 }
 
 MetricsScraper::~MetricsScraper() { cancel(); }
@@ -43,7 +42,8 @@ bool MetricsScraper::fetch(const QUrl& url) {
   connect(reply_, &QNetworkReply::metaDataChanged, this, [this] {
     const qint64 length = reply_->header(QNetworkRequest::ContentLengthHeader).toLongLong();
     if (length > maxBytes_)
-      abortWith(QStringLiteral("response of %1 refused: over the %2 limit").arg(mebibytes(length), mebibytes(maxBytes_)));
+      abortWith(
+          QStringLiteral("response of %1 refused: over the %2 limit").arg(mebibytes(length), mebibytes(maxBytes_)));
   });
   connect(reply_, &QNetworkReply::readyRead, this, [this] {
     if (!reply_) return;

@@ -62,7 +62,7 @@ Scrape readScrape(std::string_view body) {
     return out;
   }
   out.format = e->format == connpool::exposition_format::openmetrics ? QStringLiteral("OpenMetrics")
-                                                                       : QStringLiteral("Prometheus text");
+                                                                     : QStringLiteral("Prometheus text");
   std::map<std::string, std::size_t> index; // pool_name -> position in out.pools
   for (const connpool::metric_sample& s : e->samples) {
     if (!isPoolSample(s.name)) continue;
@@ -87,7 +87,8 @@ Scrape readScrape(std::string_view body) {
       if (reason != s.labels.end()) pool.stats[camel("closed_" + reason->second)] = v;
       continue;
     }
-    const auto gauge = std::find_if(std::begin(gauges), std::end(gauges), [&](const Mapping& m) { return m.sample == s.name; });
+    const auto gauge =
+        std::find_if(std::begin(gauges), std::end(gauges), [&](const Mapping& m) { return m.sample == s.name; });
     if (gauge != std::end(gauges)) {
       pool.stats[QLatin1String(gauge->key)] = v;
       continue;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <ctime>
 #include <string_view>
+#include <utility>
 
 namespace {
 
@@ -22,7 +23,7 @@ QString kib(qint64 bytes) { return QString::number(static_cast<double>(bytes) / 
 
 Watcher::Watcher(const QUrl& url, int intervalMs, QObject* parent)
     : PoolMonitor(parent), url_(url), interval_(qMax(50, intervalMs)),
-      empty_(std::make_unique<PoolView>(QString(), QStringLiteral("histogram buckets per interval"))) {
+      empty_(std::make_unique<PoolView>(QString(), QStringLiteral("buckets per interval"))) {
   clock_.start();
   next_.setSingleShot(true);
   connect(&next_, &QTimer::timeout, this, &Watcher::scrape);
@@ -59,7 +60,8 @@ bool Watcher::setUrl(const QString& text) {
   failures_ = 0;
   selected_ = 0;
   buckets_.clear();
-  pools_.clear();
+  // The QML lets go of the old views (viewChanged) before they are deleted.
+  const std::vector<std::unique_ptr<PoolView>> old = std::exchange(pools_, {});
   emit urlChanged();
   emit poolsChanged();
   emit viewChanged();
@@ -117,7 +119,7 @@ void Watcher::setStatus(const QString& status, const QString& text) {
 PoolView* Watcher::viewFor(const QString& name, bool& added) {
   added = false;
   if (PoolView* v = pool(name)) return v;
-  pools_.push_back(std::make_unique<PoolView>(name, QStringLiteral("histogram buckets per interval")));
+  pools_.push_back(std::make_unique<PoolView>(name, QStringLiteral("buckets per interval")));
   PoolView* v = pools_.back().get();
   connect(v, &PoolView::countersReset, this, [this, name](const QStringList& counters) {
     log(QStringLiteral("warning"), QStringLiteral("pool %1: counters went down (%2): the program restarted, shown as a "
@@ -183,9 +185,9 @@ void Watcher::onFetched(const QByteArray& body, qint64 msecs) {
   bytes_ += body.size();
   cpuNs_ += threadCpuNs() - cpuStart;
   if (status_ != QLatin1String("up"))
-    log(QStringLiteral("info"), QStringLiteral("metrics %1 at %2 (%3)")
-                                    .arg(failures_ > 0 ? QStringLiteral("back") : QStringLiteral("read"),
-                                         url_.toString(), s.format));
+    log(QStringLiteral("info"),
+        QStringLiteral("metrics %1 at %2 (%3)")
+            .arg(failures_ > 0 ? QStringLiteral("back") : QStringLiteral("read"), url_.toString(), s.format));
   failures_ = 0;
   setStatus(QStringLiteral("up"), QStringLiteral("%1 pool%2 · %3 · %4 in %5 ms")
                                       .arg(s.pools.size())

@@ -31,8 +31,10 @@ std::optional<double> histogramQuantile(double q, const std::vector<Bucket>& buc
     ++b;
   if (std::isinf(buckets[b].le)) return buckets.size() >= 2 ? buckets[buckets.size() - 2].le : 0.0;
   double lower = 0, below = 0;
-  if (b > 0) lower = buckets[b - 1].le, below = buckets[b - 1].count;
-  else if (buckets[b].le <= 0) return buckets[b].le; // the first bucket's bound is all we know
+  if (b > 0)
+    lower = buckets[b - 1].le, below = buckets[b - 1].count;
+  else if (buckets[b].le <= 0)
+    return buckets[b].le; // the first bucket's bound is all we know
   const double inBucket = buckets[b].count - below;
   if (inBucket <= 0) return buckets[b].le;
   return lower + (buckets[b].le - lower) * ((rank - below) / inBucket);

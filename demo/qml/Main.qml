@@ -124,7 +124,7 @@ ApplicationWindow {
                         Layout.fillWidth: true
                         Layout.fillHeight: true
                         view: window.view
-                        subtitle: window.watcher ? "wait histogram per interval, ms, log scale" : "ms, log scale"
+                        subtitle: window.watcher ? "wait buckets · ms, log scale" : "ms, log scale"
                     }
                     HitRateChartCard {
                         Layout.fillWidth: true
