@@ -28,7 +28,8 @@ namespace {
 /// file: after `afterSeconds`, saves the window, prints one "watch: pool=..."
 /// line per pool seen and the scrape cost, and exits 0 (1 when no pool was
 /// seen or the picture could not be saved).
-int runWatch(const QString& urlText, const QString& intervalText, const QString& screenshot, double afterSeconds) {
+int runWatch(const QString& urlText, const QString& intervalText, const QString& pool, const QString& screenshot,
+             double afterSeconds) {
   const QUrl url = Watcher::parseUrl(urlText);
   if (!url.isValid()) {
     std::fprintf(stderr,
@@ -45,6 +46,7 @@ int runWatch(const QString& urlText, const QString& intervalText, const QString&
   }
   // Destroyed after the engine (declared first): the QML never outlives it.
   Watcher watcher(url, static_cast<int>(seconds * 1000));
+  watcher.setPreferredPool(pool);
   QQmlApplicationEngine engine;
   engine.setInitialProperties({{QStringLiteral("watcher"), QVariant::fromValue(&watcher)}});
   engine.load(QUrl(QStringLiteral("qrc:/qt/qml/ConnPoolDemo/Main.qml")));
@@ -109,7 +111,10 @@ int main(int argc, char* argv[]) {
   const QCommandLineOption interval(QStringLiteral("interval"),
                                     QStringLiteral("Seconds between scrapes with --watch (default 1)."),
                                     QStringLiteral("SECONDS"), QStringLiteral("1"));
-  parser.addOptions({host, port, tls, ca, screenshot, after, workers, drill, watch, interval});
+  const QCommandLineOption poolOption(QStringLiteral("pool"),
+                                      QStringLiteral("With --watch: the pool (pool_name) to show first."),
+                                      QStringLiteral("NAME"));
+  parser.addOptions({host, port, tls, ca, screenshot, after, workers, drill, watch, interval, poolOption});
   parser.process(app);
 
   const bool external = parser.isSet(host) || parser.isSet(port);
@@ -144,11 +149,11 @@ int main(int argc, char* argv[]) {
                            "--workers or --fault-drill with it\n");
       return 2;
     }
-    return runWatch(parser.value(watch), parser.value(interval),
+    return runWatch(parser.value(watch), parser.value(interval), parser.value(poolOption),
                     parser.isSet(screenshot) ? parser.value(screenshot) : QString(), afterSeconds);
   }
-  if (parser.isSet(interval)) {
-    std::fprintf(stderr, "connpool-demo: --interval goes with --watch\n");
+  if (parser.isSet(interval) || parser.isSet(poolOption)) {
+    std::fprintf(stderr, "connpool-demo: --interval and --pool go with --watch\n");
     return 2;
   }
 

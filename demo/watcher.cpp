@@ -80,6 +80,7 @@ int Watcher::scrapes() const { return scrapes_; }
 qreal Watcher::uptime() const { return static_cast<qreal>(clock_.elapsed()) / 1000.0; }
 bool Watcher::isWatching() const { return true; }
 MetricsScraper* Watcher::scraper() { return &scraper_; }
+void Watcher::setPreferredPool(const QString& name) { preferred_ = name; }
 
 QStringList Watcher::poolNames() const {
   QStringList names;
@@ -177,6 +178,8 @@ void Watcher::onFetched(const QByteArray& body, qint64 msecs) {
     if (std::none_of(s.pools.begin(), s.pools.end(), [&](const ScrapedPool& sp) { return sp.name == p->name(); }))
       p->setStale(true);
   if (anyAdded) {
+    const qsizetype preferred = poolNames().indexOf(preferred_);
+    if (preferred >= 0) selected_ = static_cast<int>(preferred);
     log(QStringLiteral("info"), QStringLiteral("pools at %1: %2").arg(url_.toString(), poolNames().join(", ")));
     emit poolsChanged();
     emit viewChanged();

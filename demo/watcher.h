@@ -72,6 +72,8 @@ public:
   QString costLine() const;
 
   MetricsScraper* scraper();
+  /// The pool to show once it is seen (by default the first found).
+  void setPreferredPool(const QString& name);
 
 Q_SIGNALS:
   void urlChanged();
@@ -99,6 +101,7 @@ private:
   int selected_ = 0;
   // The previous scrape's buckets, per pool and histogram ("wait", ...).
   std::map<QString, std::map<QString, std::vector<watchmath::Bucket>>> buckets_;
+  QString preferred_;
   int scrapes_ = 0;
   qint64 bytes_ = 0, cpuNs_ = 0;
   // Shown when no pool was seen yet (the cards need a view).
