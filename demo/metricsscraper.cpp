@@ -40,6 +40,7 @@ bool MetricsScraper::fetch(const QUrl& url) {
   // size check below runs.
   reply_->setReadBufferSize(256 * 1024);
   connect(reply_, &QNetworkReply::metaDataChanged, this, [this] {
+    if (!reply_) return;
     const qint64 length = reply_->header(QNetworkRequest::ContentLengthHeader).toLongLong();
     if (length > maxBytes_)
       abortWith(
