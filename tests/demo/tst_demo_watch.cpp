@@ -306,9 +306,16 @@ private slots:
     QTRY_VERIFY2(refused(QStringLiteral("larger than the 8.0 MiB limit")), qPrintable(ui.text("statusText")));
     QVERIFY2(server.written < (40 << 20), qPrintable(QString::number(server.written)));
 
-    // Silent: cut off by the deadline.
+    // Silent: cut off by the deadline. Entered in the window's URL field.
     server.silent = true;
-    QVERIFY(watcher.setUrl(server.url()));
+    QQuickItem* field = ui.find("urlField");
+    QQuickItem* button = ui.find("watchButton");
+    QVERIFY(field && button);
+    const QString silentUrl = QStringLiteral("127.0.0.1:%1/silent").arg(server.serverPort());
+    field->setProperty("text", silentUrl);
+    QTest::mouseClick(ui.window, Qt::LeftButton, Qt::NoModifier,
+                      button->mapToScene(QPointF(button->width() / 2, button->height() / 2)).toPoint());
+    QTRY_COMPARE(watcher.url(), QStringLiteral("http://") + silentUrl);
     QTRY_VERIFY2(refused(QStringLiteral("too slow")), qPrintable(ui.text("statusText")));
     QVERIFY(watcher.poolNames().isEmpty());
 
