@@ -291,6 +291,11 @@ private slots:
     QVERIFY(watcher.setUrl(server.url()));
     QTRY_VERIFY2(refused(QStringLiteral("not metrics: the response is text/html")), qPrintable(ui.text("statusText")));
 
+    // Not found: the HTTP status says so.
+    server.head = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n";
+    QVERIFY(watcher.setUrl(server.url()));
+    QTRY_VERIFY2(refused(QStringLiteral("HTTP 404 Not Found")), qPrintable(ui.text("statusText")));
+
     // 50 MB announced: refused at the headers.
     server.head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 52428800\r\nConnection: close\r\n";
     server.body.clear();
