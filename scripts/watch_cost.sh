@@ -3,9 +3,9 @@
 # What watching costs, against connpool-watched-app (two pools,
 # examples/watched_app.cpp) in the release preset:
 #  - the watched program: bytes per scrape (OpenMetrics and the classic
-#    format) and CPU time per scrape it serves (N scrapes in a row by curl,
-#    minus the same wall time without scrapes), with its load stopped
-#    (--no-load) so that only serving /metrics is counted;
+#    format) and CPU time per scrape it serves (N scrapes in a row, minus the
+#    same wall time without scrapes), with its load stopped (--no-load) so
+#    that only serving /metrics is counted;
 #  - the dashboard: CPU time per scrape of reading the text and updating
 #    its views (connpool-demo --watch's "watch: scrapes=..." line).
 #
@@ -27,8 +27,20 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$url" ] || { echo "watch_cost: connpool-watched-app did not start" >&2; exit 1; }
+port="${url#http://127.0.0.1:}"
+port="${port%%/*}"
+# One GET /metrics over bash's /dev/tcp (no HTTP client needed): the body on
+# stdout. $1: the Accept header's value (empty: none, the classic format).
+scrape() {
+  local accept=""
+  [ -n "${1:-}" ] && accept="Accept: $1"$'\r\n'
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n' "$accept" >&3
+  sed '1,/^\r$/d' <&3
+  exec 3<&-
+}
 # The load burst is over when gets stop moving.
-gets() { curl -s "$url" | awk '/^connpool_gets_total/ {s += $2} END {print s}'; }
+gets() { scrape | awk '/^connpool_gets_total/ {s += $2} END {print s}'; }
 previous=-1
 for _ in $(seq 1 50); do
   now="$(gets)"
@@ -39,14 +51,12 @@ done
 ticks() { awk '{print $14 + $15}' "/proc/$app/stat"; }
 hz="$(getconf CLK_TCK)"
 om="application/openmetrics-text;version=1.0.0"
-om_bytes="$(curl -s -H "Accept: $om" -o /dev/null -w '%{size_download}' "$url")"
-classic_bytes="$(curl -s -o /dev/null -w '%{size_download}' "$url")"
+om_bytes="$(scrape "$om" | wc -c)"
+classic_bytes="$(scrape | wc -c)"
 
-urls=()
-for _ in $(seq 1 "$n"); do urls+=("$url"); done
 t0="$(ticks)"
 start="$(date +%s.%N)"
-curl -s -H "Accept: $om" -o /dev/null "${urls[@]}"
+for _ in $(seq 1 "$n"); do scrape "$om" >/dev/null; done
 wall="$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')"
 t1="$(ticks)"
 sleep "$wall" # the same time idle: its health checks and timers
