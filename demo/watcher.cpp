@@ -89,6 +89,22 @@ QStringList Watcher::poolNames() const {
   return names;
 }
 
+QVariantList Watcher::summaries() const {
+  QVariantList list;
+  for (const auto& p : pools_)
+    list.append(QVariantMap{
+        {QStringLiteral("name"), p->name()},
+        {QStringLiteral("stale"), p->isStale()},
+        {QStringLiteral("gets"), p->figure(QStringLiteral("gets"))},
+        {QStringLiteral("getsRate"), p->rates().value(QStringLiteral("gets"), 0.0)},
+        {QStringLiteral("open"), p->figure(QStringLiteral("openCount"))},
+        {QStringLiteral("maxSize"), p->figure(QStringLiteral("currentMaxSize"))},
+        {QStringLiteral("waiting"), p->figure(QStringLiteral("waitingCount"))},
+        {QStringLiteral("waitP99Ms"), p->figure(QStringLiteral("waitP99Usecs")) / 1000.0},
+    });
+  return list;
+}
+
 void Watcher::select(int index) {
   if (index < 0 || index >= static_cast<int>(pools_.size()) || index == selected_) return;
   selected_ = index;

@@ -14,6 +14,7 @@
 #include <QtCore/qstringlist.h>
 #include <QtCore/qtimer.h>
 #include <QtCore/qurl.h>
+#include <QtCore/qvariantlist.h>
 
 #include <map>
 #include <memory>
@@ -33,6 +34,9 @@ class Watcher : public PoolMonitor {
   Q_PROPERTY(QStringList poolNames READ poolNames NOTIFY poolsChanged)
   /// Index in poolNames of the pool the cards show.
   Q_PROPERTY(int selected READ selected WRITE select NOTIFY viewChanged)
+  /// Every pool at a glance (the watch card lists them side by side): per
+  /// pool a map of name, stale, gets, getsRate, open, maxSize, waiting, waitP99Ms.
+  Q_PROPERTY(QVariantList summaries READ summaries NOTIFY statusChanged)
   Q_PROPERTY(int scrapes READ scrapes NOTIFY statusChanged)
   Q_PROPERTY(qreal uptime READ uptime NOTIFY statusChanged)
 
@@ -55,6 +59,7 @@ public:
   QStringList poolNames() const;
   int selected() const;
   void select(int index);
+  QVariantList summaries() const;
   int scrapes() const;
   qreal uptime() const;
 

@@ -5,7 +5,8 @@ import QtQuick.Layouts
 import ConnPoolDemo
 
 // Watch mode's controls: the /metrics URL (enter another and press Watch
-// or Enter), and the pools found there; the one picked is what the cards show.
+// or Enter), and the pools found there, all of them at a glance; the one
+// picked is what the cards show.
 Card {
     id: root
     required property Watcher watcher
@@ -50,5 +51,33 @@ Card {
         model: root.watcher.poolNames
         currentIndex: root.watcher.selected
         onActivated: index => root.watcher.selected = index
+    }
+    Repeater {
+        model: root.watcher.summaries
+        Rectangle {
+            id: row
+            required property var modelData
+            objectName: "summary_" + row.modelData.name
+            Layout.fillWidth: true
+            implicitHeight: 54
+            radius: 5
+            color: Theme.inset
+            opacity: row.modelData.stale ? 0.45 : 1
+            Column {
+                anchors { left: parent.left; leftMargin: 8; verticalCenter: parent.verticalCenter }
+                spacing: 1
+                Text { text: row.modelData.name; color: Theme.text; font.pixelSize: 12; font.bold: true }
+                Text {
+                    color: Theme.dim
+                    font.pixelSize: 11
+                    text: row.modelData.getsRate.toFixed(0) + " gets/s · open " + row.modelData.open + " of " + row.modelData.maxSize
+                }
+                Text {
+                    color: Theme.dim
+                    font.pixelSize: 11
+                    text: "waiting " + row.modelData.waiting + " · wait p99 " + row.modelData.waitP99Ms.toFixed(2) + " ms"
+                }
+            }
+        }
     }
 }

@@ -197,6 +197,8 @@ private slots:
     QVERIFY(ui.text("poolNames").contains(QStringLiteral("sessions")));
     QCOMPARE(watcher.poolNames(), (QStringList{QStringLiteral("orders"), QStringLiteral("sessions")}));
     QCOMPARE(ui.status(), QStringLiteral("up"));
+    // Both at a glance in the watch card.
+    QTRY_VERIFY(ui.find("summary_orders") && ui.find("summary_sessions"));
     // Counters move on screen, with a rate.
     QTRY_VERIFY(ui.counter("counter_gets") > 0);
     const double first = ui.counter("counter_gets");
