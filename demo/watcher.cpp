@@ -151,6 +151,7 @@ PoolView* Watcher::viewFor(const QString& name, bool& added) {
 void Watcher::onFetched(const QByteArray& body, qint64 msecs) {
   const qint64 cpuStart = threadCpuNs();
   const Scrape s = readScrape(std::string_view(body.constData(), static_cast<std::size_t>(body.size())));
+  const qint64 readNs = threadCpuNs() - cpuStart;
   if (!s.error.isEmpty()) {
     onFailed(s.error);
     return;
@@ -202,6 +203,7 @@ void Watcher::onFetched(const QByteArray& body, qint64 msecs) {
   }
   ++scrapes_;
   bytes_ += body.size();
+  readNs_ += readNs;
   cpuNs_ += threadCpuNs() - cpuStart;
   if (status_ != QLatin1String("up"))
     log(QStringLiteral("info"),
@@ -241,8 +243,11 @@ QStringList Watcher::watchLines() const {
 
 QString Watcher::costLine() const {
   const qint64 n = qMax(1, scrapes_);
-  return QStringLiteral("watch: scrapes=%1 bytes_per_scrape=%2 read_cpu_us_per_scrape=%3")
+  const auto us = [n](qint64 ns) {
+    return QString::number(static_cast<double>(ns) / 1000.0 / static_cast<double>(n), 'f', 1);
+  };
+  return QStringLiteral("watch: scrapes=%1 bytes_per_scrape=%2 parse_cpu_us_per_scrape=%3 update_cpu_us_per_scrape=%4")
       .arg(scrapes_)
       .arg(bytes_ / n)
-      .arg(static_cast<double>(cpuNs_) / 1000.0 / static_cast<double>(n), 0, 'f', 1);
+      .arg(us(readNs_), us(cpuNs_ - readNs_));
 }

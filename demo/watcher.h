@@ -71,9 +71,10 @@ public:
   /// One line per pool seen: "watch: pool=<name> gets=... hits=... waits=...
   /// timeouts=... open=... idle=... wait_p99_us=..." (what the cards show).
   QStringList watchLines() const;
-  /// Bytes and CPU time (of this thread, reading the text and updating the
-  /// views) per good scrape, averaged: "watch: scrapes=N bytes_per_scrape=B
-  /// read_cpu_us_per_scrape=C".
+  /// Bytes and CPU time of this thread per good scrape, averaged: parsing
+  /// the text, then updating the views (and the QML bindings that follow
+  /// them at once): "watch: scrapes=N bytes_per_scrape=B
+  /// parse_cpu_us_per_scrape=P update_cpu_us_per_scrape=U".
   QString costLine() const;
 
   MetricsScraper* scraper();
@@ -108,7 +109,7 @@ private:
   std::map<QString, std::map<QString, std::vector<watchmath::Bucket>>> buckets_;
   QString preferred_;
   int scrapes_ = 0;
-  qint64 bytes_ = 0, cpuNs_ = 0;
+  qint64 bytes_ = 0, cpuNs_ = 0, readNs_ = 0;
   // Shown when no pool was seen yet (the cards need a view).
   std::unique_ptr<PoolView> empty_;
 };
