@@ -5,7 +5,7 @@
 //   connpool-demo --host H --port P [--tls [--ca FILE]]   an external echo server
 //   connpool-demo --screenshot FILE.png --after SECONDS   offscreen run, PNG, stats line
 //   connpool-demo --fault-drill ...       scripted faults on the embedded server
-//   connpool-demo --watch URL [--interval S]   another program's pools, from its /metrics
+//   connpool-demo --watch URL [--interval S] [--pool NAME]   another program's pools, from its /metrics
 #include "dashboard.h"
 #include "watcher.h"
 
