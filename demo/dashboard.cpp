@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dashboard.h"
 
+#include <QtCore/qmetaobject.h>
 #include <QtNetwork/qsslerror.h>
 
 #include <algorithm>
@@ -10,9 +11,19 @@ using connpool::qt::SocketPoolStats;
 
 namespace {
 constexpr int sampleMs = 500;
-constexpr qreal historySpan = 60; // seconds: the charts' width
 
-void append(QList<qreal>& history, qreal value) { history.append(value); }
+/// Every property of the snapshot by name, numbers as doubles (what QML
+/// reads; exact to 2^53).
+QVariantMap toMap(const SocketPoolStats& stats) {
+  QVariantMap map;
+  const QMetaObject& meta = SocketPoolStats::staticMetaObject;
+  for (int i = meta.propertyOffset(); i < meta.propertyCount(); ++i) {
+    const QMetaProperty p = meta.property(i);
+    const QVariant v = p.readOnGadget(&stats);
+    map.insert(QString::fromLatin1(p.name()), v.typeId() == QMetaType::Bool ? v : QVariant(v.toDouble()));
+  }
+  return map;
+}
 
 /// The q-th quantile (0..1) of `values` in milliseconds; 0 when empty.
 qreal quantileMs(std::vector<qint64>& values, double q) {
@@ -25,8 +36,9 @@ qreal quantileMs(std::vector<qint64>& values, double q) {
 
 Dashboard::Dashboard(const QString& host, quint16 port, bool tls, const QList<QSslCertificate>& caCertificates,
                      QObject* parent)
-    : QObject(parent), host_(host), port_(port), tls_(tls), caCertificates_(caCertificates),
-      generator_(std::make_unique<LoadGenerator>()) {
+    : PoolMonitor(parent), host_(host), port_(port), tls_(tls), caCertificates_(caCertificates),
+      generator_(std::make_unique<LoadGenerator>()),
+      view_(std::make_unique<PoolView>(QStringLiteral("demo"), QStringLiteral("pool histograms"))) {
   if (host_.isEmpty()) {
     server_ = std::make_unique<EchoServer>();
     ready_ = server_->start();
@@ -38,6 +50,7 @@ Dashboard::Dashboard(const QString& host, quint16 port, bool tls, const QList<QS
   connect(generator_.get(), &LoadGenerator::poolReleased, this, &Dashboard::release);
 
   pool_ = makePool(Settings{});
+  watchStats(pool_.get());
   generator_->setPool(pool_.get());
 
   uptime_.start();
@@ -63,17 +76,8 @@ bool Dashboard::isTls() const { return tls_; }
 int Dashboard::retiringPools() const { return static_cast<int>(retired_.size()); }
 
 int Dashboard::sampleInterval() const { return sampleMs; }
-qreal Dashboard::historySeconds() const { return historySpan; }
-QList<qreal> Dashboard::timeHistory() const { return time_; }
-QList<qreal> Dashboard::activeHistory() const { return active_; }
-QList<qreal> Dashboard::idleHistory() const { return idle_; }
-QList<qreal> Dashboard::waitingHistory() const { return waiting_; }
-QList<qreal> Dashboard::p50History() const { return p50_; }
-QList<qreal> Dashboard::p99History() const { return p99_; }
-QList<qreal> Dashboard::hitRateHistory() const { return hitRate_; }
-qreal Dashboard::latencyP50() const { return p50_.isEmpty() ? 0 : p50_.last(); }
-qreal Dashboard::latencyP99() const { return p99_.isEmpty() ? 0 : p99_.last(); }
-qreal Dashboard::hitRate() const { return hitRate_.isEmpty() ? 0 : hitRate_.last(); }
+PoolView* Dashboard::view() const { return view_.get(); }
+bool Dashboard::isWatching() const { return false; }
 quint64 Dashboard::roundTrips() const { return generator_->roundTrips(); }
 qreal Dashboard::uptime() const { return static_cast<qreal>(uptime_.elapsed()) / 1000.0; }
 
@@ -133,6 +137,7 @@ void Dashboard::applySettings(int backoffInitial) {
       pool_->minIdle(), qMax(0, backoffInitial), pool_->leakThreshold()};
   retired_.push_back(std::move(pool_));
   pool_ = makePool(settings);
+  watchStats(pool_.get());
   ++generation_;
   previous_ = SocketPoolStats{};
   emit retiringPoolsChanged();
@@ -188,26 +193,18 @@ QString Dashboard::statsLine() const {
       .arg(generator_->roundTrips());
 }
 
-void Dashboard::log(const QString& severity, const QString& text) { emit event(severity, text); }
+void Dashboard::watchStats(SocketPool* pool) {
+  // The pool publishes every statsInterval (100 ms): the cards follow it.
+  view_->setStats(toMap(pool->publishedStats()));
+  connect(pool, &SocketPool::statsChanged, view_.get(), [this, pool](const SocketPoolStats& stats) {
+    if (pool == pool_.get()) view_->setStats(toMap(stats));
+  });
+}
 
 void Dashboard::sample() {
   const SocketPoolStats now = pool_->stats();
-  append(time_, uptime());
-  append(active_, now.activeCount);
-  append(idle_, now.idleCount);
-  append(waiting_, now.waitingCount);
-
   std::vector<qint64> latencies = generator_->takeLatencies();
-  append(p50_, quantileMs(latencies, 0.50));
-  append(p99_, quantileMs(latencies, 0.99));
-
-  // Hit rate of this interval; with no gets, the last value carries on. The
-  // counters of one snapshot are not read at one instant (a get in flight
-  // may show its hit first), hence the clamp.
-  const quint64 gets = now.gets - previous_.gets;
-  const quint64 hits = now.hits - previous_.hits;
-  append(hitRate_, gets > 0 ? qMin(100.0, 100.0 * static_cast<qreal>(hits) / static_cast<qreal>(gets))
-                            : (hitRate_.isEmpty() ? 0 : hitRate_.last()));
+  view_->sample(uptime(), quantileMs(latencies, 0.50), quantileMs(latencies, 0.99));
 
   if (now.pingFailures > previous_.pingFailures)
     log(QStringLiteral("error"), QStringLiteral("%1 ping failure(s): dead idle sockets found and closed")
@@ -216,16 +213,5 @@ void Dashboard::sample() {
     log(QStringLiteral("warning"),
         QStringLiteral("%1 close timeout(s)").arg(now.closeTimeouts - previous_.closeTimeouts));
   previous_ = now;
-  trimHistory();
   emit historyChanged();
-}
-
-void Dashboard::trimHistory() {
-  // Keep one sample older than the span, so lines reach the charts' left edge.
-  qsizetype old = 0;
-  while (old + 1 < time_.size() && time_[old + 1] < time_.last() - historySpan)
-    ++old;
-  if (old == 0) return;
-  for (QList<qreal>* h : {&time_, &active_, &idle_, &waiting_, &p50_, &p99_, &hitRate_})
-    h->remove(0, old);
 }

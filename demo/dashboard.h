@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Dashboard: what the QML window shows and drives: the SocketPool (replaced
-// when settings are applied), the embedded echo server, the load generator,
-// and 60 s of sampled history for the charts.
+// Dashboard: what the QML window shows and drives in the embedded mode: the
+// SocketPool (replaced when settings are applied), the embedded echo server,
+// the load generator, and the PoolView the cards show (fed from the pool's
+// statistics, with 60 s of sampled history for the charts).
 #pragma once
 
 #include "echoserver.h"
 #include "loadgenerator.h"
+#include "poolmonitor.h"
 #include <connpool/qt/socketpool.h>
 
 #include <QtCore/qelapsedtimer.h>
@@ -18,7 +20,7 @@
 #include <memory>
 #include <vector>
 
-class Dashboard : public QObject {
+class Dashboard : public PoolMonitor {
   Q_OBJECT
   QML_ELEMENT
   QML_UNCREATABLE("created by the application")
@@ -32,17 +34,6 @@ class Dashboard : public QObject {
   Q_PROPERTY(int retiringPools READ retiringPools NOTIFY retiringPoolsChanged)
 
   Q_PROPERTY(int sampleInterval READ sampleInterval CONSTANT)
-  Q_PROPERTY(qreal historySeconds READ historySeconds CONSTANT)
-  Q_PROPERTY(QList<qreal> timeHistory READ timeHistory NOTIFY historyChanged)
-  Q_PROPERTY(QList<qreal> activeHistory READ activeHistory NOTIFY historyChanged)
-  Q_PROPERTY(QList<qreal> idleHistory READ idleHistory NOTIFY historyChanged)
-  Q_PROPERTY(QList<qreal> waitingHistory READ waitingHistory NOTIFY historyChanged)
-  Q_PROPERTY(QList<qreal> p50History READ p50History NOTIFY historyChanged)
-  Q_PROPERTY(QList<qreal> p99History READ p99History NOTIFY historyChanged)
-  Q_PROPERTY(QList<qreal> hitRateHistory READ hitRateHistory NOTIFY historyChanged)
-  Q_PROPERTY(qreal latencyP50 READ latencyP50 NOTIFY historyChanged)
-  Q_PROPERTY(qreal latencyP99 READ latencyP99 NOTIFY historyChanged)
-  Q_PROPERTY(qreal hitRate READ hitRate NOTIFY historyChanged)
   Q_PROPERTY(quint64 roundTrips READ roundTrips NOTIFY historyChanged)
   Q_PROPERTY(qreal uptime READ uptime NOTIFY historyChanged)
 
@@ -76,19 +67,8 @@ public:
   int retiringPools() const;
 
   int sampleInterval() const;
-  /// The span of the history (the charts' 60 s).
-  qreal historySeconds() const;
-  /// When each sample was taken (seconds since start): the charts' x axis.
-  QList<qreal> timeHistory() const;
-  QList<qreal> activeHistory() const;
-  QList<qreal> idleHistory() const;
-  QList<qreal> waitingHistory() const;
-  QList<qreal> p50History() const;
-  QList<qreal> p99History() const;
-  QList<qreal> hitRateHistory() const;
-  qreal latencyP50() const;
-  qreal latencyP99() const;
-  qreal hitRate() const;
+  PoolView* view() const override;
+  bool isWatching() const override;
   quint64 roundTrips() const;
   qreal uptime() const;
 
@@ -105,21 +85,18 @@ public:
   Q_INVOKABLE void stopLoad();
   /// One line with every counter and gauge of the current pool.
   Q_INVOKABLE QString statsLine() const;
-  /// Adds an entry to the event log (fault injection buttons use it too).
-  Q_INVOKABLE void log(const QString& severity, const QString& text);
 
 Q_SIGNALS:
   void poolChanged();
   void retiringPoolsChanged();
+  /// Every sample: round trips and uptime.
   void historyChanged();
-  /// severity: "info", "warning" or "error".
-  void event(const QString& severity, const QString& text);
 
 private:
   std::unique_ptr<connpool::qt::SocketPool> makePool(const Settings& settings);
   void sample();
   void release(connpool::qt::SocketPool* pool);
-  void trimHistory();
+  void watchStats(connpool::qt::SocketPool* pool);
 
   QString host_;
   quint16 port_ = 0;
@@ -137,5 +114,5 @@ private:
   QTimer sampler_;
   QElapsedTimer uptime_;
   connpool::qt::SocketPoolStats previous_;
-  QList<qreal> time_, active_, idle_, waiting_, p50_, p99_, hitRate_;
+  std::unique_ptr<PoolView> view_;
 };

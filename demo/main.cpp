@@ -5,7 +5,9 @@
 //   connpool-demo --host H --port P [--tls [--ca FILE]]   an external echo server
 //   connpool-demo --screenshot FILE.png --after SECONDS   offscreen run, PNG, stats line
 //   connpool-demo --fault-drill ...       scripted faults on the embedded server
+//   connpool-demo --watch URL [--interval S] [--pool NAME]   another program's pools, from its /metrics
 #include "dashboard.h"
+#include "watcher.h"
 
 #include <QtCore/qcommandlineparser.h>
 #include <QtCore/qtimer.h>
@@ -19,6 +21,58 @@
 #include <cstring>
 
 Q_IMPORT_QML_PLUGIN(ConnPoolDemoPlugin)
+
+namespace {
+
+/// --watch: the dashboard of another program's pools. With a screenshot
+/// file: after `afterSeconds`, saves the window, prints one "watch: pool=..."
+/// line per pool seen and the scrape cost, and exits 0 (1 when no pool was
+/// seen or the picture could not be saved).
+int runWatch(const QString& urlText, const QString& intervalText, const QString& pool, const QString& screenshot,
+             double afterSeconds) {
+  const QUrl url = Watcher::parseUrl(urlText);
+  if (!url.isValid()) {
+    std::fprintf(stderr,
+                 "connpool-demo: --watch wants an http:// URL with a host, e.g. "
+                 "http://127.0.0.1:9464/metrics (got %s)\n",
+                 qPrintable(urlText));
+    return 2;
+  }
+  bool ok = true;
+  const double seconds = intervalText.toDouble(&ok);
+  if (!ok || seconds < 0.05 || seconds > 3600) {
+    std::fprintf(stderr, "connpool-demo: --interval wants seconds between 0.05 and 3600\n");
+    return 2;
+  }
+  // Destroyed after the engine (declared first): the QML never outlives it.
+  Watcher watcher(url, static_cast<int>(seconds * 1000));
+  watcher.setPreferredPool(pool);
+  QQmlApplicationEngine engine;
+  engine.setInitialProperties({{QStringLiteral("watcher"), QVariant::fromValue(&watcher)}});
+  engine.load(QUrl(QStringLiteral("qrc:/qt/qml/ConnPoolDemo/Main.qml")));
+  if (engine.rootObjects().isEmpty()) return 1;
+  auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
+  if (!window) return 1;
+  if (!screenshot.isEmpty()) {
+    QTimer::singleShot(static_cast<int>(afterSeconds * 1000), &watcher, [&] {
+      const QImage image = window->grabWindow();
+      const bool saved = !image.isNull() && image.save(screenshot, "PNG");
+      if (!saved) std::fprintf(stderr, "connpool-demo: could not save %s\n", qPrintable(screenshot));
+      const QStringList lines = watcher.watchLines();
+      for (const QString& line : lines)
+        std::printf("%s\n", qPrintable(line));
+      std::printf("%s\n", qPrintable(watcher.costLine()));
+      if (lines.isEmpty())
+        std::fprintf(stderr, "connpool-demo: no pool seen at %s: %s\n", qPrintable(watcher.url()),
+                     qPrintable(watcher.statusText()));
+      std::fflush(stdout);
+      QCoreApplication::exit(saved && !lines.isEmpty() ? 0 : 1);
+    });
+  }
+  return QGuiApplication::exec();
+}
+
+} // namespace
 
 int main(int argc, char* argv[]) {
   // Screenshot mode renders offscreen unless a platform was chosen.
@@ -49,7 +103,18 @@ int main(int argc, char* argv[]) {
   const QCommandLineOption drill(QStringLiteral("fault-drill"),
                                  QStringLiteral("Within --after seconds: reset the embedded server's connections, kill "
                                                 "it, restart it, then slow it down (as the buttons do)."));
-  parser.addOptions({host, port, tls, ca, screenshot, after, workers, drill});
+  const QCommandLineOption watch(QStringLiteral("watch"),
+                                 QStringLiteral("Watch the pools of the program serving URL (its MetricsEndpoint or "
+                                                "any connpool OpenMetrics/Prometheus text) instead of the embedded "
+                                                "pool."),
+                                 QStringLiteral("URL"));
+  const QCommandLineOption interval(QStringLiteral("interval"),
+                                    QStringLiteral("Seconds between scrapes with --watch (default 1)."),
+                                    QStringLiteral("SECONDS"), QStringLiteral("1"));
+  const QCommandLineOption poolOption(QStringLiteral("pool"),
+                                      QStringLiteral("With --watch: the pool (pool_name) to show first."),
+                                      QStringLiteral("NAME"));
+  parser.addOptions({host, port, tls, ca, screenshot, after, workers, drill, watch, interval, poolOption});
   parser.process(app);
 
   const bool external = parser.isSet(host) || parser.isSet(port);
@@ -75,6 +140,20 @@ int main(int argc, char* argv[]) {
   const double afterSeconds = parser.value(after).toDouble(&afterOk);
   if (!afterOk || afterSeconds < 0) {
     std::fprintf(stderr, "connpool-demo: --after wants a number of seconds\n");
+    return 2;
+  }
+
+  if (parser.isSet(watch)) {
+    if (parser.isSet(host) || parser.isSet(port) || parser.isSet(tls) || parser.isSet(workers) || parser.isSet(drill)) {
+      std::fprintf(stderr, "connpool-demo: --watch shows another program's pools: no --host, --port, --tls, "
+                           "--workers or --fault-drill with it\n");
+      return 2;
+    }
+    return runWatch(parser.value(watch), parser.value(interval), parser.value(poolOption),
+                    parser.isSet(screenshot) ? parser.value(screenshot) : QString(), afterSeconds);
+  }
+  if (parser.isSet(interval) || parser.isSet(poolOption)) {
+    std::fprintf(stderr, "connpool-demo: --interval and --pool go with --watch\n");
     return 2;
   }
 

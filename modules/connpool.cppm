@@ -9,7 +9,8 @@
 //
 // The public partitions: errors (errc), context, clock (injectable time),
 // events (observer, close reasons), histogram (latency), config, metrics
-// (the snapshots), lease, pool, openmetrics (Prometheus text).
+// (the snapshots), lease, pool, openmetrics (Prometheus text), metrics_text
+// (reads that text back).
 // The machinery behind pool<T>: core.cppm composes it and says where each
 // part lives (slot_table, waiter_queue, shards, dialer, lease_tracker, ...);
 // read its design comment first.
@@ -38,3 +39,4 @@ export import :stats;
 export import :lease;
 export import :pool;
 export import :openmetrics;
+export import :metrics_text;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // connpool::to_openmetrics / merge_openmetrics and to_prometheus_text /
-// merge_prometheus_text, read back by a strict OpenMetrics 1.0.0 text parser
-// and a strict Prometheus text format 0.0.4 parser written here.
+// merge_prometheus_text, read back by the library's strict OpenMetrics 1.0.0
+// and Prometheus text format 0.0.4 parsers (connpool:metrics_text).
 #include <QTest>
 
 #include <algorithm>
@@ -25,196 +25,17 @@ using namespace std::chrono_literals;
 namespace {
 
 using Labels = std::map<std::string, std::string>;
+using Sample = connpool::metric_sample;
+using Exposition = connpool::exposition;
 
-struct Sample {
-  std::string family, name; // name: with its suffix (_total, _bucket, ...)
-  Labels labels;
-  std::string value;
-};
-struct Family {
-  std::string type, unit, help;
-};
-struct Exposition {
-  std::map<std::string, Family> families;
-  std::vector<Sample> samples;
-
-  std::vector<const Sample*> find(const std::string& name, const Labels& subset = {}) const {
-    std::vector<const Sample*> found;
-    for (const Sample& s : samples)
-      if (s.name == name && std::all_of(subset.begin(), subset.end(), [&](const auto& kv) {
-            auto it = s.labels.find(kv.first);
-            return it != s.labels.end() && it->second == kv.second;
-          }))
-        found.push_back(&s);
-    return found;
-  }
-};
-
-std::string unescape(std::string_view v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] != '\\') {
-      out += v[i];
-      continue;
-    }
-    const char c = v[++i]; // the grammar allows only \\ \" \n
-    out += c == 'n' ? '\n' : c;
-  }
-  return out;
-}
-
-/// Parses `text`; on error returns nothing and sets `error`. Strict: a family
-/// is declared once (OpenMetrics); lenient: a family may be declared again
-/// with the same type (concatenated pools), its samples still contiguous.
+/// The library's parsers (tests/tst_metrics_text.cpp tests them on their
+/// own); strict unless told: what the writer promises.
 std::optional<Exposition> parse(const std::string& text, std::string& error, bool strict = true) {
-  static const std::string name = "[a-zA-Z_:][a-zA-Z0-9_:]*";
-  static const std::string value = "\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"";
-  static const std::string number = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Inf|NaN";
-  static const std::regex type_re("# TYPE (" + name +
-                                  ") (counter|gauge|histogram|gaugehistogram|stateset|info|summary|unknown)");
-  static const std::regex help_re("# HELP (" + name + ") (?:[^\\\\\\n]|\\\\[\\\\\"n])*");
-  static const std::regex unit_re("# UNIT (" + name + ") ([a-zA-Z0-9_:]*)");
-  static const std::regex sample_re("(" + name + ")(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=" + value +
-                                    ")(?:,[a-zA-Z_][a-zA-Z0-9_]*=" + value + ")*)\\})? (" + number + ")");
-  static const std::regex label_re("([a-zA-Z_][a-zA-Z0-9_]*)=(" + value + ")");
-
-  auto fail = [&](std::size_t line, const std::string& why) {
-    error = "line " + std::to_string(line) + ": " + why;
-    return std::nullopt;
-  };
-  if (!text.ends_with("# EOF\n")) return fail(0, "does not end with # EOF");
-  Exposition e;
-  std::set<std::string> series;
-  std::string current;          // the family of the last # TYPE
-  bool current_sampled = false; // metadata must precede the samples
-  std::size_t n = 0, pos = 0;
-  while (pos < text.size()) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++n;
-    std::smatch m;
-    if (line == "# EOF") {
-      if (pos != text.size()) return fail(n, "# EOF before the end");
-    } else if (std::regex_match(line, m, type_re)) {
-      const auto [it, added] = e.families.try_emplace(m[1], Family{m[2], {}, {}});
-      if (!added && (strict || it->second.type != m[2])) return fail(n, "family declared again: " + line);
-      current = m[1];
-      current_sampled = false;
-    } else if (std::regex_match(line, m, unit_re) || std::regex_match(line, m, help_re)) {
-      if (m[1] != current || current_sampled) return fail(n, "metadata outside its family: " + line);
-      if (line.starts_with("# UNIT ")) {
-        if (!current.ends_with("_" + m[2].str())) return fail(n, "family name lacks its unit");
-        e.families[current].unit = m[2];
-      } else {
-        e.families[current].help = line.substr(8 + current.size());
-      }
-    } else if (std::regex_match(line, m, sample_re)) {
-      if (current.empty()) return fail(n, "sample before any # TYPE");
-      const std::string sname = m[1], type = e.families[current].type;
-      std::vector<std::string> allowed;
-      if (type == "counter")
-        allowed = {"_total", "_created"};
-      else if (type == "histogram")
-        allowed = {"_bucket", "_count", "_sum", "_created"};
-      else
-        allowed = {""};
-      if (std::none_of(allowed.begin(), allowed.end(), [&](const std::string& s) { return sname == current + s; }))
-        return fail(n, "sample " + sname + " outside family " + current);
-      Sample s{current, sname, {}, m[3]};
-      const std::string labels = m[2];
-      for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator(); ++it) {
-        const std::string quoted = (*it)[2];
-        if (!s.labels.try_emplace((*it)[1], unescape(std::string_view(quoted).substr(1, quoted.size() - 2))).second)
-          return fail(n, "label repeated");
-      }
-      std::string key = sname;
-      for (const auto& [k, v] : s.labels)
-        key += '\0' + k + '\0' + v;
-      if (!series.insert(key).second) return fail(n, "duplicate series: " + line);
-      e.samples.push_back(std::move(s));
-      current_sampled = true;
-    } else {
-      return fail(n, "not OpenMetrics: " + line);
-    }
-  }
-  return e;
+  return connpool::parse_openmetrics(text, error,
+                                     strict ? connpool::parse_mode::strict : connpool::parse_mode::lenient);
 }
-
-/// Parses `text` in the classic text format 0.0.4, stricter than
-/// Prometheus: every family has exactly one # HELP and one # TYPE, both
-/// before its samples, which are contiguous; no other comment (so no # EOF
-/// or # UNIT), no blank line, no timestamp. A counter's name ends in _total
-/// (what promtool's lint asks) and its samples carry exactly that name; a
-/// histogram X has X_bucket (with le), X_sum and X_count.
 std::optional<Exposition> parse_prometheus_text(const std::string& text, std::string& error) {
-  static const std::string name = "[a-zA-Z_:][a-zA-Z0-9_:]*";
-  static const std::string value = "\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"";
-  static const std::string number = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Inf|NaN";
-  static const std::regex type_re("# TYPE (" + name + ") (counter|gauge|histogram|summary|untyped)");
-  static const std::regex help_re("# HELP (" + name + ") ((?:[^\\\\\\n]|\\\\[\\\\n])*)"); // 0.0.4: only \\ and \n
-  static const std::regex sample_re("(" + name + ")(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=" + value +
-                                    ")(?:,[a-zA-Z_][a-zA-Z0-9_]*=" + value + ")*)\\})? (" + number + ")");
-  static const std::regex label_re("([a-zA-Z_][a-zA-Z0-9_]*)=(" + value + ")");
-
-  auto fail = [&](std::size_t line, const std::string& why) {
-    error = "line " + std::to_string(line) + ": " + why;
-    return std::nullopt;
-  };
-  if (!text.empty() && !text.ends_with('\n')) return fail(0, "does not end with a newline");
-  Exposition e;
-  std::set<std::string> series, helped, sampled;
-  std::string current; // the family of the last metadata line or sample
-  std::size_t n = 0, pos = 0;
-  while (pos < text.size()) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++n;
-    std::smatch m;
-    if (std::regex_match(line, m, help_re) || std::regex_match(line, m, type_re)) {
-      const std::string family = m[1];
-      if (sampled.contains(family)) return fail(n, "metadata after the family's samples: " + line);
-      if (family != current && (helped.contains(family) || e.families.contains(family)))
-        return fail(n, "family declared again: " + line);
-      current = family;
-      if (line.starts_with("# HELP ")) {
-        if (!helped.insert(family).second) return fail(n, "second HELP: " + line);
-        e.families[family].help = m[2];
-      } else {
-        if (!e.families[family].type.empty()) return fail(n, "second TYPE: " + line);
-        e.families[family].type = m[2];
-        if (m[2] == "counter" && !family.ends_with("_total")) return fail(n, "counter without _total: " + line);
-      }
-    } else if (std::regex_match(line, m, sample_re)) {
-      if (current.empty() || !helped.contains(current) || e.families[current].type.empty())
-        return fail(n, "sample before its family's HELP and TYPE: " + line);
-      const std::string sname = m[1], type = e.families[current].type;
-      const std::vector<std::string> allowed =
-          type == "histogram" ? std::vector<std::string>{"_bucket", "_sum", "_count"} : std::vector<std::string>{""};
-      if (std::none_of(allowed.begin(), allowed.end(), [&](const std::string& s) { return sname == current + s; }))
-        return fail(n, "sample " + sname + " outside family " + current);
-      Sample s{current, sname, {}, m[3]};
-      const std::string labels = m[2];
-      for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator(); ++it) {
-        const std::string quoted = (*it)[2];
-        if (!s.labels.try_emplace((*it)[1], unescape(std::string_view(quoted).substr(1, quoted.size() - 2))).second)
-          return fail(n, "label repeated");
-      }
-      if ((sname == current + "_bucket") != s.labels.contains("le")) return fail(n, "le on a bucket only: " + line);
-      std::string key = sname;
-      for (const auto& [k, v] : s.labels)
-        key += '\0' + k + '\0' + v;
-      if (!series.insert(key).second) return fail(n, "duplicate series: " + line);
-      e.samples.push_back(std::move(s));
-      sampled.insert(current);
-    } else {
-      return fail(n, "not the Prometheus text format (or a comment): " + line);
-    }
-  }
-  for (const auto& [family, f] : e.families)
-    if (f.type.empty() || !helped.contains(family)) return fail(n, "family without HELP or TYPE: " + family);
-  return e;
+  return connpool::parse_prometheus_text(text, error);
 }
 
 /// "1.5" -> 1500000000: an exact decimal of seconds as nanoseconds.

@@ -6,19 +6,21 @@ import ConnPoolDemo
 // The last 60 s of active, idle and waiting.
 Card {
     id: root
-    required property Dashboard dashboard
+    required property PoolView view
+    // The figures, untyped: a QVariantMap.
+    readonly property var stats: root.view.stats
 
     title: "Connections"
     Chart {
         Layout.fillWidth: true
         Layout.fillHeight: true
-        times: root.dashboard.timeHistory
-        seconds: root.dashboard.historySeconds
-        minimumMax: root.dashboard.pool.maxSize
+        times: root.view.timeHistory
+        seconds: root.view.historySeconds
+        minimumMax: root.stats.currentMaxSize || 1
         series: [
-            { label: "active", color: Theme.active, values: root.dashboard.activeHistory },
-            { label: "idle", color: Theme.idle, values: root.dashboard.idleHistory },
-            { label: "waiting", color: Theme.waiting, values: root.dashboard.waitingHistory }
+            { label: "active", color: Theme.active, values: root.view.activeHistory },
+            { label: "idle", color: Theme.idle, values: root.view.idleHistory },
+            { label: "waiting", color: Theme.waiting, values: root.view.waitingHistory }
         ]
     }
 }

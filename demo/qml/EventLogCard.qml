@@ -7,14 +7,14 @@ import ConnPoolDemo
 // (×n) rather than listed again. Keeps the latest 200.
 Card {
     id: root
-    required property Dashboard dashboard
+    required property PoolMonitor monitor
 
     title: "Events"
     subtitle: events.count + " entries"
 
     ListModel { id: events }
     Connections {
-        target: root.dashboard
+        target: root.monitor
         function onEvent(severity, text) {
             const time = new Date().toLocaleTimeString(Qt.locale("C"), "HH:mm:ss")
             if (events.count > 0 && events.get(0).message === text) {

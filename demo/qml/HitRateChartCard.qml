@@ -6,16 +6,16 @@ import ConnPoolDemo
 // The last 60 s of hits per get, in percent.
 Card {
     id: root
-    required property Dashboard dashboard
+    required property PoolView view
 
     title: "Hit rate"
     Chart {
         Layout.fillWidth: true
         Layout.fillHeight: true
-        times: root.dashboard.timeHistory
-        seconds: root.dashboard.historySeconds
+        times: root.view.timeHistory
+        seconds: root.view.historySeconds
         fixedMax: 100
         decimals: 1
-        series: [ { label: "hits / gets", color: Theme.hitRate, values: root.dashboard.hitRateHistory, suffix: " %" } ]
+        series: [ { label: "hits / gets", color: Theme.hitRate, values: root.view.hitRateHistory, suffix: " %" } ]
     }
 }

@@ -6,20 +6,19 @@ import ConnPoolDemo
 // The last 60 s of acquire latency, p50 and p99, on a log scale.
 Card {
     id: root
-    required property Dashboard dashboard
+    required property PoolView view
 
     title: "Acquire latency"
-    subtitle: "ms, log scale"
     Chart {
         Layout.fillWidth: true
         Layout.fillHeight: true
-        times: root.dashboard.timeHistory
-        seconds: root.dashboard.historySeconds
+        times: root.view.timeHistory
+        seconds: root.view.historySeconds
         decimals: 2
         logScale: true
         series: [
-            { label: "p50", color: Theme.p50, values: root.dashboard.p50History, suffix: " ms" },
-            { label: "p99", color: Theme.p99, values: root.dashboard.p99History, suffix: " ms" }
+            { label: "p50", color: Theme.p50, values: root.view.p50History, suffix: " ms" },
+            { label: "p99", color: Theme.p99, values: root.view.p99History, suffix: " ms" }
         ]
     }
 }

@@ -5,16 +5,23 @@ import QtQuick.Layouts
 import ConnPoolDemo
 
 // The connpool dashboard: a live SocketPool under load, its gauges, counters
-// and history, the controls that replace it, and fault injection. Each card
-// is its own file; this one lays them out in three columns under the header.
+// and history, the controls that replace it, and fault injection; or, in
+// watch mode, the same cards for the pools of another program, read from its
+// /metrics. Each card is its own file; this one lays them out in three
+// columns under the header.
 ApplicationWindow {
     id: window
-    required property Dashboard dashboard
+    // The application sets one: the embedded pool under load, or the watcher.
+    property Dashboard dashboard: null
+    property Watcher watcher: null
+    readonly property PoolMonitor monitor: window.watcher ? window.watcher : window.dashboard
+    // The pool the cards show.
+    readonly property PoolView view: window.monitor.view
 
     width: 1440
     height: 900
     visible: true
-    title: "connpool dashboard — " + dashboard.target
+    title: "connpool dashboard — " + (window.watcher ? "watching " + window.watcher.url : window.dashboard.target)
     color: Theme.background
     font.pixelSize: Theme.fontSize
     palette {
@@ -32,17 +39,30 @@ ApplicationWindow {
         light: Theme.line
     }
 
-    Component.onCompleted: dashboard.log("info", dashboard.server ? "embedded echo server on " + dashboard.target + ", pool #1 started"
-                                                                  : "pooling to " + dashboard.target)
+    Component.onCompleted: {
+        if (window.watcher)
+            window.watcher.log("info", "watching " + window.watcher.url + " every " + window.watcher.interval / 1000 + " s")
+        else
+            window.dashboard.log("info", window.dashboard.server ? "embedded echo server on " + window.dashboard.target + ", pool #1 started"
+                                                                 : "pooling to " + window.dashboard.target)
+    }
 
     ColumnLayout {
         anchors.fill: parent
         anchors.margins: 14
         spacing: 12
 
-        DashboardHeader {
+        Loader {
             Layout.fillWidth: true
-            dashboard: window.dashboard
+            visible: window.dashboard !== null
+            // setSource with the required property (qmllint cannot see this file's ids inside an inline Component).
+            Component.onCompleted: if (window.dashboard !== null) setSource("DashboardHeader.qml", { "dashboard": window.dashboard })
+        }
+        Loader {
+            Layout.fillWidth: true
+            visible: window.watcher !== null
+            // setSource with the required property (qmllint cannot see this file's ids inside an inline Component).
+            Component.onCompleted: if (window.watcher !== null) setSource("WatchHeader.qml", { "watcher": window.watcher })
         }
 
         RowLayout {
@@ -50,46 +70,51 @@ ApplicationWindow {
             Layout.fillHeight: true
             spacing: 12
 
-            // Left: controls.
+            // Left: controls. The load, settings and faults belong to the
+            // embedded pool and server: in watch mode, the URL and pools.
             ColumnLayout {
                 Layout.preferredWidth: 300
                 Layout.maximumWidth: 300
                 Layout.fillHeight: true
                 spacing: 12
 
-                LoadGeneratorCard {
+                Loader {
                     Layout.fillWidth: true
-                    load: window.dashboard.generator
+                    visible: window.dashboard !== null
+                    Component.onCompleted: if (window.dashboard) setSource("EmbeddedControls.qml", { "dashboard": window.dashboard })
                 }
-                PoolSettingsCard {
+                Loader {
                     Layout.fillWidth: true
-                    dashboard: window.dashboard
-                }
-                FaultInjectionCard {
-                    Layout.fillWidth: true
-                    dashboard: window.dashboard
+                    visible: window.watcher !== null
+                    Component.onCompleted: if (window.watcher) setSource("WatchCard.qml", { "watcher": window.watcher })
                 }
                 Item { Layout.fillHeight: true }
             }
 
-            // Centre: gauges, counters, charts.
+            // Centre: gauges, counters, charts; greyed while the figures
+            // are the last good ones (a watched endpoint is down).
             ColumnLayout {
+                objectName: "poolFigures"
                 Layout.fillWidth: true
                 Layout.fillHeight: true
                 spacing: 12
+                opacity: window.view.stale ? 0.45 : 1
 
                 PoolNowCard {
                     Layout.fillWidth: true
-                    dashboard: window.dashboard
+                    view: window.view
+                    clients: window.dashboard ? window.dashboard.generator.workers + (window.dashboard.generator.asyncEnabled ? 1 : 0) : 0
                 }
                 CountersCard {
                     Layout.fillWidth: true
-                    dashboard: window.dashboard
+                    view: window.view
+                    since: window.dashboard ? "since pool #" + window.dashboard.poolGeneration + " started"
+                                            : "totals and rates per second"
                 }
                 ConnectionsChartCard {
                     Layout.fillWidth: true
                     Layout.fillHeight: true
-                    dashboard: window.dashboard
+                    view: window.view
                 }
                 RowLayout {
                     Layout.fillWidth: true
@@ -98,12 +123,13 @@ ApplicationWindow {
                     LatencyChartCard {
                         Layout.fillWidth: true
                         Layout.fillHeight: true
-                        dashboard: window.dashboard
+                        view: window.view
+                        subtitle: window.watcher ? "wait buckets · ms, log scale" : "ms, log scale"
                     }
                     HitRateChartCard {
                         Layout.fillWidth: true
                         Layout.fillHeight: true
-                        dashboard: window.dashboard
+                        view: window.view
                     }
                 }
             }
@@ -115,19 +141,23 @@ ApplicationWindow {
                 Layout.fillHeight: true
                 spacing: 12
 
-                ConnectionListCard {
+                // Per-connection rows exist only for the embedded pool
+                // (metrics carry no connection list).
+                Loader {
                     Layout.fillWidth: true
                     Layout.preferredHeight: 250
-                    pool: window.dashboard.pool
+                    visible: window.dashboard !== null
+                    Component.onCompleted: if (window.dashboard) setSource("ConnectionListCard.qml", { "pool": Qt.binding(() => window.dashboard.pool) })
                 }
                 ResilienceCard {
                     Layout.fillWidth: true
-                    pool: window.dashboard.pool
+                    view: window.view
+                    opacity: window.view.stale ? 0.45 : 1
                 }
                 EventLogCard {
                     Layout.fillWidth: true
                     Layout.fillHeight: true
-                    dashboard: window.dashboard
+                    monitor: window.monitor
                 }
             }
         }

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 import QtQuick
 import QtQuick.Layouts
-import ConnPool
 import ConnPoolDemo
 
 // The circuit breaker and leak reports, the wait/create/hold histograms'
-// p50, p99 and max, and the closes by reason.
+// p50, p99 and max, and the closes by reason. A watched program's metrics
+// have buckets, not a max: the max column shows the bucket bound it is under.
 Card {
     id: root
-    required property SocketPool pool
-    // The snapshot, untyped: qmllint 6.4 knows no QML type for its
-    // 64-bit fields (qint64, quint64).
-    readonly property var stats: root.pool.publishedStats
+    required property PoolView view
+    // The figures, untyped: a QVariantMap.
+    readonly property var stats: root.view.stats
+    function count(key) { return root.stats[key] || 0 }
 
     // One reason's count of closes; `alarm` tints it when not zero.
     component CloseCount: Column {
@@ -28,14 +28,14 @@ Card {
     }
 
     title: "Resilience and latency"
-    subtitle: "pool histograms"
+    subtitle: root.view.latencySource
     RowLayout {
         Layout.fillWidth: true
         spacing: 10
         Rectangle {
             id: breakerTile
             objectName: "breakerTile"
-            readonly property bool open: root.pool.circuitOpen
+            readonly property bool open: root.stats.circuitOpen === true
             Layout.preferredWidth: 112
             implicitHeight: 66
             radius: 6
@@ -48,9 +48,9 @@ Card {
                     text: breakerTile.open ? "BREAKER OPEN" : "breaker closed"; font.pixelSize: 13; font.bold: true
                     color: breakerTile.open ? Theme.error : Theme.idle
                 }
-                Text { text: root.stats.circuitOpens + " opens"; color: Theme.dim; font.pixelSize: 11 }
-                Text { text: root.stats.circuitRejects + " rejects"; color: Theme.dim; font.pixelSize: 11 }
-                Text { text: root.stats.leaksSuspected + " leaks"; color: Theme.dim; font.pixelSize: 11 }
+                Text { text: root.count("circuitOpens") + " opens"; color: Theme.dim; font.pixelSize: 11 }
+                Text { text: root.count("circuitRejects") + " rejects"; color: Theme.dim; font.pixelSize: 11 }
+                Text { text: root.count("leaksSuspected") + " leaks"; color: Theme.dim; font.pixelSize: 11 }
             }
         }
         GridLayout {
@@ -59,23 +59,28 @@ Card {
             columns: 4
             rowSpacing: 2
             columnSpacing: 8
-            function ms(us) { return (us / 1000).toFixed(us < 10000 ? 2 : 1) }
+            // "–" for a figure the source does not have (yet).
+            function ms(us) { return us === undefined ? "–" : (us / 1000).toFixed(us < 10000 ? 2 : 1) }
+            function max(kind) {
+                const exact = root.stats[kind + "MaxUsecs"], bound = root.stats[kind + "MaxBoundUsecs"]
+                return exact !== undefined ? ms(exact) : bound !== undefined ? "≤ " + ms(bound) : "–"
+            }
             Text { text: "ms"; color: Theme.dim; font.pixelSize: 11 }
             Text { text: "p50"; color: Theme.p50; font.pixelSize: 12; font.bold: true }
             Text { text: "p99"; color: Theme.p99; font.pixelSize: 12; font.bold: true }
             Text { text: "max"; color: Theme.dim; font.pixelSize: 12; font.bold: true }
             Text { text: "wait"; color: Theme.dim; font.pixelSize: 12 }
             Text { objectName: "waitP50"; text: latencyGrid.ms(root.stats.waitP50Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.stats.waitP99Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.stats.waitMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+            Text { objectName: "waitP99"; text: latencyGrid.ms(root.stats.waitP99Usecs); color: Theme.text; font.pixelSize: 12 }
+            Text { text: latencyGrid.max("wait"); color: Theme.dim; font.pixelSize: 12 }
             Text { text: "create"; color: Theme.dim; font.pixelSize: 12 }
             Text { text: latencyGrid.ms(root.stats.createP50Usecs); color: Theme.text; font.pixelSize: 12 }
             Text { text: latencyGrid.ms(root.stats.createP99Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.stats.createMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+            Text { text: latencyGrid.max("create"); color: Theme.dim; font.pixelSize: 12 }
             Text { text: "hold"; color: Theme.dim; font.pixelSize: 12 }
             Text { text: latencyGrid.ms(root.stats.holdP50Usecs); color: Theme.text; font.pixelSize: 12 }
             Text { text: latencyGrid.ms(root.stats.holdP99Usecs); color: Theme.text; font.pixelSize: 12 }
-            Text { text: latencyGrid.ms(root.stats.holdMaxUsecs); color: Theme.dim; font.pixelSize: 12 }
+            Text { text: latencyGrid.max("hold"); color: Theme.dim; font.pixelSize: 12 }
         }
     }
     GridLayout {
@@ -84,13 +89,13 @@ Card {
         columns: 4
         rowSpacing: 4
         columnSpacing: 6
-        CloseCount { label: "idle time"; value: root.stats.closedIdleTime }
-        CloseCount { label: "max age"; value: root.stats.closedMaxAge }
-        CloseCount { label: "ping failed"; value: root.stats.closedPingFailed; alarm: true }
-        CloseCount { label: "discarded"; value: root.stats.closedDiscarded }
-        CloseCount { label: "idle overflow"; value: root.stats.closedIdleOverflow }
-        CloseCount { label: "pool closed"; value: root.stats.closedPoolClosed }
-        CloseCount { label: "drained"; value: root.stats.closedDrained }
-        CloseCount { label: "resized"; value: root.stats.closedResized }
+        CloseCount { label: "idle time"; value: root.count("closedIdleTime") }
+        CloseCount { label: "max age"; value: root.count("closedMaxAge") }
+        CloseCount { label: "ping failed"; value: root.count("closedPingFailed"); alarm: true }
+        CloseCount { label: "discarded"; value: root.count("closedDiscarded") }
+        CloseCount { label: "idle overflow"; value: root.count("closedIdleOverflow") }
+        CloseCount { label: "pool closed"; value: root.count("closedPoolClosed") }
+        CloseCount { label: "drained"; value: root.count("closedDrained") }
+        CloseCount { label: "resized"; value: root.count("closedResized") }
     }
 }

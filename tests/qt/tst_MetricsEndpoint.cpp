@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // connpool::qt::MetricsEndpoint: real HTTP over loopback TCP, against
-// SocketPools connected to a real echo server; the classic text output
-// checked by the real promtool.
+// SocketPools connected to a real echo server; both outputs read back by the
+// library's strict parsers (connpool:metrics_text), the classic text output
+// also checked by the real promtool.
 #include "echo.h"
 #include "testserver.h"
 #include <connpool/qt/metricsendpoint.h>
@@ -16,7 +17,9 @@
 #include <QtTest/qtest.h>
 
 #include <memory>
+#include <string>
 #include <vector>
+import connpool;
 
 #if defined(__SANITIZE_THREAD__)
 #define UNDER_TSAN 1
@@ -82,12 +85,22 @@ const QByteArray classicType = "text/plain; version=0.0.4; charset=utf-8";
 const QByteArrayList documentedLints = {
     R"(db_client_connection_count non-histogram and non-summary metrics should not have "_count" suffix)"};
 
-// The value of the one sample line starting with `series` + ' ', or -1.
+// The value of the one sample `series` (name{labels}, in any label order)
+// of `body`, read by the library's strict parser for its format; -1 when
+// the body does not parse strictly or has not exactly one such sample.
 qint64 sampleValue(const QByteArray& body, const QByteArray& series) {
+  std::string error;
+  const std::string text = body.toStdString();
+  const auto e = text.ends_with("# EOF\n") ? connpool::parse_openmetrics(text, error)
+                                           : connpool::parse_prometheus_text(text, error);
+  if (!e) qWarning("the body does not parse: %s", error.c_str());
+  const auto wanted = connpool::parse_metrics_text(series.toStdString() + " 0\n", error);
+  if (!e || !wanted || wanted->samples.size() != 1) return -1;
+  const connpool::metric_sample& w = wanted->samples[0];
   qint64 value = -1;
   int found = 0;
-  for (const QByteArray& line : body.split('\n'))
-    if (line.startsWith(series + ' ')) value = line.mid(series.size() + 1).toLongLong(), ++found;
+  for (const connpool::metric_sample* s : e->find(w.name, w.labels))
+    if (s->labels == w.labels) value = static_cast<qint64>(s->number), ++found;
   return found == 1 ? value : -1;
 }
 
