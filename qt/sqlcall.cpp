@@ -142,6 +142,11 @@ connpool::config<SqlHolder> makeSqlConfig(std::shared_ptr<const SqlSettings> s, 
     if (h.connection) h.connection->shutdown();
   };
   applyPoolLimits(cfg, *s);
+  // Opens run on the pure pool's threads: the dispatcher, waiting for a
+  // connection, also takes one that comes back meanwhile, and an open that
+  // outlives its call's deadline goes to the next call.
+  cfg.background_dials = true;
+  if (s->connectTimeout > 0) cfg.dial_timeout = std::chrono::milliseconds(s->connectTimeout);
   cfg.order = s->idleOrder == SqlPool::IdleOrder::Fifo ? connpool::idle_order::fifo : connpool::idle_order::lifo;
   cfg.observer = std::make_shared<SqlObserver>(std::move(mailbox), std::move(errorLog));
   return cfg;

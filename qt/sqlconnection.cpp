@@ -2,6 +2,8 @@
 #include "sqlconnection_p.h"
 
 #include <QtCore/qdatetime.h>
+#include <QtCore/qurl.h>
+#include <QtCore/qurlquery.h>
 #include <QtCore/qvariant.h>
 #include <QtSql/qsqldriver.h>
 #include <QtSql/qsqlerror.h>
@@ -82,6 +84,39 @@ bool SqlThreadCount::waitForNone(QDeadlineTimer deadline) {
 int SqlThreadCount::running() const {
   std::lock_guard lk(mutex_);
   return running_;
+}
+
+std::optional<SqlConnectOptions> parseDatabaseUrl(const QString& text, QString* why) {
+  const QUrl url(text, QUrl::StrictMode);
+  const QString scheme = url.scheme().toLower();
+  SqlConnectOptions o;
+  if (!url.isValid()) {
+    *why = QStringLiteral("not a valid URL: %1").arg(url.errorString());
+    return {};
+  }
+  if (scheme == QLatin1String("sqlite")) {
+    o.driver = QStringLiteral("QSQLITE");
+    o.database = url.path();
+    if (o.database.isEmpty()) {
+      *why = QStringLiteral("sqlite: URLs need a file path, e.g. sqlite:app.db or sqlite:///var/lib/app/app.db");
+      return {};
+    }
+  } else if (scheme == QLatin1String("postgresql") || scheme == QLatin1String("postgres")) {
+    o.driver = QStringLiteral("QPSQL");
+    o.host = url.host();
+    o.port = url.port(-1);
+    o.user = url.userName();
+    o.password = url.password();
+    o.database = url.path().mid(1); // without the leading '/'
+  } else {
+    *why = QStringLiteral("unknown scheme \"%1\" (use sqlite: or postgresql:)").arg(url.scheme());
+    return {};
+  }
+  QStringList options;
+  for (const auto& [key, value] : QUrlQuery(url).queryItems(QUrl::FullyDecoded))
+    options << key + QLatin1Char('=') + value;
+  o.options = options.join(QLatin1Char(';'));
+  return o;
 }
 
 SqlState transactionState(const QSqlDatabase& db) {

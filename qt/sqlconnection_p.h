@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace connpool::qt::detail {
 
@@ -39,6 +40,12 @@ struct SqlConnectOptions {
   QString driver, database, host, user, password, options;
   int port = -1;
 };
+
+/// A database URL as the connect options: "sqlite:PATH" (or
+/// "sqlite:///ABSOLUTE/PATH") for QSQLITE; "postgresql://USER:PASSWORD@HOST:PORT/DATABASE?KEY=VALUE&..."
+/// (or "postgres://") for QPSQL, each query item a connect option. Nothing,
+/// with `why`, for anything else. `options` keeps every field it does not set.
+std::optional<SqlConnectOptions> parseDatabaseUrl(const QString& url, QString* why);
 
 /// Why open() failed; thrown through the pure pool's factory.
 class SqlConnectFailure : public std::exception {

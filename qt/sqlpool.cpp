@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <system_error>
 
 #include "sqlpool_p.h"
@@ -103,6 +104,22 @@ int SqlPool::healthCheckInterval() const { return d->read(&SqlSettings::healthCh
 void SqlPool::setHealthCheckInterval(int value) {
   d->setLive(&SqlSettings::healthCheckInterval, value, "healthCheckInterval");
 }
+bool SqlPool::setDatabaseUrl(const QString& url) {
+  QString why;
+  const std::optional<detail::SqlConnectOptions> o = detail::parseDatabaseUrl(url, &why);
+  if (!o) {
+    qWarning("connpool::qt::SqlPool::setDatabaseUrl: %s", qPrintable(why));
+    return false;
+  }
+  {
+    std::lock_guard lk(d->mutex);
+    if (!d->acceptsFixedSettingLocked("databaseUrl")) return false;
+    d->settings.connect = *o;
+  }
+  emit settingsChanged();
+  return true;
+}
+
 int SqlPool::port() const { return d->readConnect(&detail::SqlConnectOptions::port); }
 void SqlPool::setPort(int port) {
   if (port < -1 || port > 65535) {
@@ -169,7 +186,14 @@ QList<ConnectionInfo> SqlPool::connections() const {
 
 SocketPoolStats SqlPool::stats() const {
   const std::shared_ptr<SqlRunningPool> e = d->runningPool();
-  return e ? toStats(e->pool->stats()) : SocketPoolStats{};
+  if (!e) return {};
+  SocketPoolStats s = toStats(e->pool->stats());
+  // The calls queued behind the one the pure pool sees waiting.
+  std::lock_guard lk(d->queueMutex);
+  s.waitingCount += static_cast<int>(d->queue.size());
+  s.timeouts += d->queueTimeouts.load();
+  s.cancellations += d->queueCancels.load();
+  return s;
 }
 
 QByteArray SqlPool::openMetrics(const QString& poolName, bool eof) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "sqlpool_p.h"
 #include "statspublisher_p.h"
@@ -15,10 +16,6 @@
 namespace connpool::qt {
 
 namespace {
-
-/// Orders a submit() before its task on the helper thread: QThreadPool's
-/// own hand-over (Qt's futex-based lock) is invisible to ThreadSanitizer.
-std::mutex sqlHandoff;
 
 std::exception_ptr poolError(SqlPoolError::Kind kind, const QString& message, const QSqlError& sqlError = {}) {
   return std::make_exception_ptr(SqlPoolError(kind, message, sqlError));
@@ -93,9 +90,8 @@ std::shared_ptr<SqlRunningPool> SqlPoolPrivate::start(QString* why) {
   started->errorLog = errorLog;
   started->mailbox = mailbox;
   running = started;
-  // Enough helpers to open maxSize connections at once and still queue a waiter.
-  workers.setMaxThreadCount(std::max(2, settings.maxSize + 1));
-  cancelWatch = std::jthread([this](std::stop_token stop) { watchCancellations(std::move(stop)); });
+  dispatcher = std::jthread([this, started](std::stop_token stop) { dispatch(std::move(stop), started); });
+  watcher = std::jthread([this](std::stop_token stop) { watch(std::move(stop)); });
   maintenance.kick(*started->pool, stopOnClose.get_token());
   lk.unlock();
   QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
@@ -151,7 +147,6 @@ void SqlPoolPrivate::setLive(int SqlSettings::* field, int value, const char* na
       std::lock_guard lk(mutex);
       settings.*field = value;
     }
-    if (field == &SqlSettings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
     std::lock_guard lk(mutex);
     if (running && !closed) maintenance.kick(*running->pool, stopOnClose.get_token());
   }
@@ -161,58 +156,87 @@ void SqlPoolPrivate::setLive(int SqlSettings::* field, int value, const char* na
 void SqlPoolPrivate::submit(std::shared_ptr<detail::SqlCall> call, QDeadlineTimer deadline,
                             const std::source_location& where) {
   QString why;
-  const std::shared_ptr<SqlRunningPool> e = start(&why);
-  if (!e) {
+  if (!start(&why)) {
     call->fail(poolError(SqlPoolError::Kind::PoolClosed, why.isEmpty() ? QStringLiteral("the pool is closed") : why));
     return;
   }
-  std::lock_guard handoff(sqlHandoff);
-  workers.start([this, e, call = std::move(call), deadline, where] {
-    {
-      std::lock_guard handedOver(sqlHandoff);
-    }
-    // The raw `this` is safe: close() waits for every task.
-    if (call->isCanceled()) {
-      call->fail(poolError(SqlPoolError::Kind::Cancelled, QStringLiteral("cancelled")));
-      return;
-    }
-    Waiting w{call, {}};
-    std::stop_callback cancelOnClose(stopOnClose.get_token(), [&w] { w.stop.request_stop(); });
-    {
-      std::lock_guard lk(waitingMutex);
-      waiting.push_back(&w);
-    }
-    waitingChanged.notify_all();
-    connpool::context ctx = deadline.isForever()
-                                ? connpool::context::background()
-                                : connpool::context::with_deadline(deadline.deadline<std::chrono::steady_clock>());
-    ctx = ctx.with_stop_token(w.stop.get_token());
-    std::error_code ec;
-    std::exception_ptr failure;
-    connpool::lease<SqlHolder> lease = e->pool->get(ctx, ec, failure, where);
-    {
-      std::lock_guard lk(waitingMutex);
-      waiting.remove(&w);
-    }
-    if (ec) {
-      call->fail(acquireError(ec, failure, stopOnClose.stop_requested()));
-      return;
-    }
-    lease->id = lease.id();
-    runCallOnConnection(e, std::move(lease), call, where);
-  });
+  {
+    std::lock_guard lk(queueMutex);
+    queue.push_back({std::move(call), deadline, where});
+  }
+  queueChanged.notify_all();
 }
 
-void SqlPoolPrivate::watchCancellations(std::stop_token stop) {
-  std::unique_lock lk(waitingMutex);
-  while (!stop.stop_requested()) {
-    if (waiting.empty()) {
-      waitingChanged.wait(lk, stop, [this] { return !waiting.empty(); });
+void SqlPoolPrivate::dispatch(std::stop_token stop, std::shared_ptr<SqlRunningPool> e) {
+  for (;;) {
+    Pending p;
+    std::stop_source waitStop;
+    {
+      std::unique_lock lk(queueMutex);
+      queueChanged.wait(lk, stop, [this] { return !queue.empty(); });
+      if (stop.stop_requested()) return; // close() fails what is left
+      p = std::move(queue.front());
+      queue.pop_front();
+      head = p.call;
+      headStop = waitStop;
+    }
+    queueChanged.notify_all(); // the watcher now watches the head too
+    std::error_code ec;
+    std::exception_ptr failure;
+    connpool::lease<SqlHolder> lease;
+    if (!p.call->isCanceled()) {
+      connpool::context ctx = p.deadline.isForever()
+                                  ? connpool::context::background()
+                                  : connpool::context::with_deadline(p.deadline.deadline<std::chrono::steady_clock>());
+      ctx = ctx.with_stop_token(waitStop.get_token());
+      std::stop_callback onClose(stop, [&waitStop] { waitStop.request_stop(); });
+      lease = e->pool->get(ctx, ec, failure, p.where);
+    } else {
+      ec = connpool::errc::cancelled;
+      ++queueCancels;
+    }
+    {
+      std::lock_guard lk(queueMutex);
+      head.reset();
+    }
+    if (ec) {
+      p.call->fail(acquireError(ec, failure, stop.stop_requested()));
       continue;
     }
-    for (Waiting* w : waiting)
-      if (w->call->isCanceled()) w->stop.request_stop();
-    waitingChanged.wait_for(lk, stop, std::chrono::milliseconds(20), [] { return false; });
+    lease->id = lease.id();
+    runCallOnConnection(e, std::move(lease), std::move(p.call), p.where);
+  }
+}
+
+void SqlPoolPrivate::watch(std::stop_token stop) {
+  std::unique_lock lk(queueMutex);
+  while (!stop.stop_requested()) {
+    if (queue.empty() && !head) {
+      queueChanged.wait(lk, stop, [this] { return !queue.empty() || head; });
+      continue;
+    }
+    if (head && head->isCanceled()) headStop.request_stop();
+    std::vector<Pending> ended;
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (it->call->isCanceled() || it->deadline.hasExpired()) {
+        ended.push_back(std::move(*it));
+        it = queue.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!ended.empty()) {
+      lk.unlock();
+      for (Pending& p : ended) {
+        const bool cancelled = p.call->isCanceled();
+        ++(cancelled ? queueCancels : queueTimeouts);
+        p.call->fail(cancelled ? poolError(SqlPoolError::Kind::Cancelled, QStringLiteral("cancelled"))
+                               : poolError(SqlPoolError::Kind::Timeout,
+                                           QStringLiteral("no connection came free before the call's deadline")));
+      }
+      lk.lock();
+    }
+    queueChanged.wait_for(lk, stop, std::chrono::milliseconds(20), [] { return false; });
   }
 }
 
@@ -234,12 +258,21 @@ void SqlPoolPrivate::close() {
     e = running;
     waitMs = settings.closeTimeout;
   }
-  if (cancelWatch.joinable()) {
-    cancelWatch.request_stop();
-    cancelWatch.join();
-  }
+  for (std::jthread* t : {&dispatcher, &watcher})
+    if (t->joinable()) {
+      t->request_stop();
+      t->join();
+    }
   maintenance.stop();
-  workers.waitForDone(); // every waiting call has failed (PoolClosed); running ones go on
+  // The calls still waiting fail; running ones go on.
+  std::deque<Pending> left;
+  {
+    std::lock_guard lk(queueMutex);
+    left.swap(queue);
+  }
+  for (Pending& p : left)
+    p.call->fail(
+        poolError(SqlPoolError::Kind::PoolClosed, QStringLiteral("the pool was destroyed before the call could run")));
   if (e) {
     // Idle connections close now; busy ones when their call ends.
     std::error_code ec;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Private: SqlPoolPrivate, the state behind a SqlPool: its settings, the
-// running pure pool of SqlConnections, the helper threads that wait for a
-// free connection, and the published stats. Imports connpool (through
+// running pure pool of SqlConnections, the queue of calls waiting for a
+// connection and its dispatcher, and the published stats. Imports connpool (through
 // poollimits_p.h and maintenancedriver_p.h): include it last.
 #pragma once
 
@@ -11,12 +11,12 @@
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qlogging.h>
 #include <QtCore/qstring.h>
-#include <QtCore/qthreadpool.h>
 #include <QtCore/qtimer.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <source_location>
@@ -140,18 +140,25 @@ public:
 
   std::stop_source stopOnClose;
   MaintenanceDriver maintenance;
-  QThreadPool workers; // wait for a free connection (and open new ones)
 
-  // QFuture::cancel() has no callback: calls waiting for a connection are
-  // checked here, every 20 ms while there are any, and their wait stopped.
-  struct Waiting {
+  // Calls waiting for a connection, in the order run() was called. One
+  // dispatcher thread takes the first, waits for a connection for it (the
+  // pure pool's only waiter: FIFO holds), hands it on, takes the next.
+  // QFuture::cancel() has no callback, and the calls behind the first have
+  // deadlines too: a watcher checks them every 20 ms while any wait.
+  struct Pending {
     std::shared_ptr<detail::SqlCall> call;
-    std::stop_source stop;
+    QDeadlineTimer deadline;
+    std::source_location where;
   };
-  std::mutex waitingMutex;
-  std::condition_variable_any waitingChanged;
-  std::list<Waiting*> waiting; // guarded by waitingMutex
-  std::jthread cancelWatch;    // started with the pool
+  std::mutex queueMutex;
+  std::condition_variable_any queueChanged;
+  std::deque<Pending> queue;             // guarded by queueMutex
+  std::shared_ptr<detail::SqlCall> head; // guarded by queueMutex; the call the dispatcher waits for
+  std::stop_source headStop;             // guarded by queueMutex; ends that wait
+  std::atomic<quint64> queueTimeouts{0}; // calls whose deadline passed in the queue
+  std::atomic<quint64> queueCancels{0};  // calls cancelled in the queue
+  std::jthread dispatcher, watcher;      // started with the pool; joined by close()
 
   // The SqlPool's thread only:
   QTimer* const statsTimer;
@@ -161,7 +168,8 @@ public:
   bool startQueued = false;
 
 private:
-  void watchCancellations(std::stop_token stop);
+  void dispatch(std::stop_token stop, std::shared_ptr<SqlRunningPool> e);
+  void watch(std::stop_token stop);
 };
 
 } // namespace connpool::qt

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// MetricsEndpoint: SocketPools' metrics over HTTP for Prometheus (GET
+// MetricsEndpoint: SocketPools' and SqlPools' metrics over HTTP for Prometheus (GET
 // /metrics, OpenMetrics or the classic text format as the client's Accept
 // header asks; names in docs/metrics.md).
 #pragma once
@@ -15,6 +15,7 @@
 namespace connpool::qt {
 
 class SocketPool;
+class SqlPool;
 class MetricsEndpointPrivate;
 
 /// A minimal HTTP/1.1 server on a QTcpServer, for scraping only:
@@ -63,6 +64,9 @@ public:
   /// name another pool already has.
   bool addPool(SocketPool* pool, const QString& name);
   void removePool(SocketPool* pool);
+  /// The same for a SqlPool (names are shared by both kinds).
+  bool addPool(SqlPool* pool, const QString& name);
+  void removePool(SqlPool* pool);
 
   /// Milliseconds a connection may take to send its request and read the
   /// response (default 5000).

@@ -192,6 +192,13 @@ public:
   explicit SqlPool(const QString& driverName, QObject* parent = nullptr);
   ~SqlPool() override;
 
+  /// Sets driverName, databaseName, hostName, port, userName, password and
+  /// connectOptions at once from a URL: "sqlite:app.db" (QSQLITE), or
+  /// "postgresql://user:password@host:5432/dbname?connect_timeout=5" (QPSQL;
+  /// each query item a connect option). False, with a warning naming the
+  /// problem, for anything else (nothing changes).
+  Q_INVOKABLE bool setDatabaseUrl(const QString& url);
+
   QString driverName() const;
   void setDriverName(const QString& name);
   QString databaseName() const;
