@@ -165,6 +165,16 @@ void runCallOnConnection(std::shared_ptr<SqlRunningPool> running, connpool::leas
       call->fail(std::make_exception_ptr(SqlPoolError(SqlPoolError::Kind::Cancelled, QStringLiteral("cancelled"))));
       return;
     }
+    if (detail::transactionState(db) == detail::SqlState::Broken) {
+      // Lost while idle, and known before the call ran: it never runs here.
+      postConnectionLost(*running->mailbox, *running->errorLog, id, QStringLiteral("the connection was lost"));
+      std::error_code ec;
+      l.discard(ec);
+      call->fail(std::make_exception_ptr(
+          SqlPoolError(SqlPoolError::Kind::ConnectionLost,
+                       QStringLiteral("the connection was lost before the call started; the call did not run"))));
+      return;
+    }
     std::exception_ptr error;
     try {
       call->invoke(db);

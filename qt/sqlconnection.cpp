@@ -152,6 +152,10 @@ SqlState transactionState(const QSqlDatabase& db) {
 }
 
 bool roundTrip(QSqlDatabase& db, QString* error) {
+  if (!db.isOpen() || transactionState(db) == SqlState::Broken) { // QSqlQuery::exec would warn, or fail anyway
+    if (error) *error = QStringLiteral("the connection was lost");
+    return false;
+  }
   // The drivers whose SELECT needs a FROM.
   const QString driver = db.driverName();
   QString sql = QStringLiteral("SELECT 1");
