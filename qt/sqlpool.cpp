@@ -26,8 +26,70 @@ namespace connpool::qt {
 
 using std::chrono::milliseconds;
 
+// A SqlPoolError is made in one thread (a connection's) and read in another
+// after it crossed in a QFuture, whose hand-over (Qt Core's own mutex) is
+// invisible to ThreadSanitizer: tell it the object is published once built.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CONNPOOL_QT_TSAN
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+#endif
+namespace {
+inline void published(const void* object) {
+#if defined(CONNPOOL_QT_TSAN)
+  __tsan_release(const_cast<void*>(object));
+#else
+  Q_UNUSED(object);
+#endif
+}
+inline void read(const void* object) {
+#if defined(CONNPOOL_QT_TSAN)
+  __tsan_acquire(const_cast<void*>(object));
+#else
+  Q_UNUSED(object);
+#endif
+}
+} // namespace
+
 SqlPoolError::SqlPoolError(Kind kind, const QString& message, const QSqlError& sqlError)
-    : std::runtime_error(message.toStdString()), kind_(kind), message_(message), sqlError_(sqlError) {}
+    : std::runtime_error(message.toStdString()), kind_(kind), message_(message), sqlError_(sqlError) {
+  published(this);
+}
+
+SqlPoolError::SqlPoolError(const SqlPoolError& other)
+    : std::runtime_error(other), kind_((read(&other), other.kind_)), message_(other.message_),
+      sqlError_(other.sqlError_) {
+  published(this);
+}
+
+SqlPoolError& SqlPoolError::operator=(const SqlPoolError& other) {
+  read(&other);
+  std::runtime_error::operator=(other);
+  kind_ = other.kind_;
+  message_ = other.message_;
+  sqlError_ = other.sqlError_;
+  published(this);
+  return *this;
+}
+
+SqlPoolError::~SqlPoolError() { read(this); }
+
+SqlPoolError::Kind SqlPoolError::kind() const noexcept {
+  read(this);
+  return kind_;
+}
+
+QString SqlPoolError::message() const {
+  read(this);
+  return message_;
+}
+
+QSqlError SqlPoolError::sqlError() const {
+  read(this);
+  return sqlError_;
+}
 
 void execOrThrow(QSqlQuery& query) {
   if (!query.exec()) throw SqlPoolError(SqlPoolError::Kind::QueryFailed, query.lastError().text(), query.lastError());

@@ -279,48 +279,52 @@ private slots:
 
   void deadlineAndFifoAndCancel() {
     auto pool = makePool(1);
-    Gate gate;
-    auto blocker = pool->run([&](QSqlDatabase&) { gate.wait(); });
-    QTRY_COMPARE(gate.entered.load(), 1);
+    // Shared, not on this stack: a failed check returns while calls still run.
+    auto gate = std::make_shared<Gate>();
+    auto blocker = pool->run([gate](QSqlDatabase&) { gate->wait(); });
+    QTRY_COMPARE(gate->entered.load(), 1);
     // Deadline: nothing comes free in 100 ms.
     auto late = pool->run([](QSqlDatabase&) { return 1; }, QDeadlineTimer(100));
     QVERIFY(waitFinished(late));
     QCOMPARE(poolErrorOf(late), SqlPoolError::Kind::Timeout);
     // FIFO, and a cancelled call never runs.
-    std::mutex m;
-    std::vector<int> order;
+    struct Order {
+      std::mutex m;
+      std::vector<int> ran;
+    };
+    auto order = std::make_shared<Order>();
     std::vector<QFuture<void>> queued;
     for (int i = 0; i < 5; ++i) {
-      queued.push_back(pool->run([&, i](QSqlDatabase&) {
-        std::lock_guard lk(m);
-        order.push_back(i);
+      queued.push_back(pool->run([order, i](QSqlDatabase&) {
+        std::lock_guard lk(order->m);
+        order->ran.push_back(i);
       }));
       QTRY_COMPARE(pool->stats().waitingCount, i + 1);
     }
     queued[2].cancel();
-    gate.open = true;
+    gate->open = true;
     for (auto& f : queued)
       QVERIFY(waitFinished(f));
     QVERIFY(waitFinished(blocker));
     QVERIFY(queued[2].isCanceled());
-    std::lock_guard lk(m);
-    QCOMPARE(order, (std::vector<int>{0, 1, 3, 4}));
+    std::lock_guard lk(order->m);
+    QCOMPARE(order->ran, (std::vector<int>{0, 1, 3, 4}));
   }
 
   void cancelEndsTheWait() {
     auto pool = makePool(1);
-    Gate gate;
-    auto blocker = pool->run([&](QSqlDatabase&) { gate.wait(); });
-    QTRY_COMPARE(gate.entered.load(), 1);
-    std::atomic<bool> ran{false};
-    auto waiting = pool->run([&](QSqlDatabase&) { ran = true; });
+    auto gate = std::make_shared<Gate>();
+    auto blocker = pool->run([gate](QSqlDatabase&) { gate->wait(); });
+    QTRY_COMPARE(gate->entered.load(), 1);
+    auto ran = std::make_shared<std::atomic<bool>>(false);
+    auto waiting = pool->run([ran](QSqlDatabase&) { *ran = true; });
     QTRY_COMPARE(pool->stats().waitingCount, 1);
     waiting.cancel();
     QTRY_COMPARE_WITH_TIMEOUT(pool->stats().waitingCount, 0, 5000); // stopped while the blocker still holds it
     QCOMPARE(pool->stats().cancellations, quint64(1));
-    gate.open = true;
+    gate->open = true;
     QVERIFY(waitFinished(blocker));
-    QVERIFY(!ran.load());
+    QVERIFY(!ran->load());
   }
 
   void destroyedWithCallsInFlight() {

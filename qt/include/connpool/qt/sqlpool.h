@@ -51,10 +51,13 @@ public:
   };
 
   SqlPoolError(Kind kind, const QString& message, const QSqlError& sqlError = QSqlError());
-  Kind kind() const noexcept { return kind_; }
-  QString message() const { return message_; }
+  SqlPoolError(const SqlPoolError& other);
+  SqlPoolError& operator=(const SqlPoolError& other);
+  ~SqlPoolError() override;
+  Kind kind() const noexcept;
+  QString message() const;
   /// The driver's error, when there is one.
-  QSqlError sqlError() const { return sqlError_; }
+  QSqlError sqlError() const;
 
 private:
   Kind kind_;
