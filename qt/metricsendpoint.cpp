@@ -257,6 +257,8 @@ bool MetricsEndpoint::addPool(SqlPool* pool, const QString& name) {
   return d->addPool(pool, name, &MetricsEndpointPrivate::textOf<SqlPool>);
 }
 
+bool MetricsEndpoint::addPool(std::nullptr_t, const QString& name) { return d->addPool(nullptr, name, nullptr); }
+
 void MetricsEndpoint::removePool(SqlPool* pool) {
   d->dropDeadPools();
   d->pools.erase(std::remove_if(d->pools.begin(), d->pools.end(),

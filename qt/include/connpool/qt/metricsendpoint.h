@@ -10,6 +10,7 @@
 #include <QtCore/qstring.h>
 #include <QtNetwork/qhostaddress.h>
 
+#include <cstddef>
 #include <memory>
 
 namespace connpool::qt {
@@ -67,6 +68,8 @@ public:
   /// The same for a SqlPool (names are shared by both kinds).
   bool addPool(SqlPool* pool, const QString& name);
   void removePool(SqlPool* pool);
+  /// A literal null pool: false and a warning, as ever.
+  bool addPool(std::nullptr_t, const QString& name);
 
   /// Milliseconds a connection may take to send its request and read the
   /// response (default 5000).
