@@ -249,7 +249,7 @@ private slots:
     auto second = pool->run(pid); // the round trip finds it dead: a new one serves the call
     QVERIFY(waitFinished(second));
     QVERIFY(second.result() != first.result());
-    QCOMPARE(pool->stats().pingFailures, quint64(1));
+    QTRY_COMPARE(pool->stats().pingFailures, quint64(1));
     QTRY_COMPARE(lost.size(), 1);
   }
 
