@@ -18,6 +18,7 @@
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -329,22 +330,40 @@ private slots:
 
   void destroyedWithCallsInFlight() {
     auto pool = makePool(2);
+    // The running calls hold their connections until the waiting ones have
+    // failed: the destructor fails those first, then waits for these.
+    auto gate = std::make_shared<Gate>();
     std::vector<QFuture<int>> running, waiting;
     for (int i = 0; i < 2; ++i)
-      running.push_back(pool->run([](QSqlDatabase& db) {
+      running.push_back(pool->run([gate](QSqlDatabase& db) {
+        gate->wait();
         QSqlQuery q(db);
-        execOrThrow(q, slowQuery.arg(300000));
+        execOrThrow(q, slowQuery.arg(1000));
         q.next();
         return q.value(0).toInt();
       }));
-    QTRY_COMPARE(pool->stats().activeCount, 2);
+    QTRY_COMPARE(gate->entered.load(), 2);
     for (int i = 0; i < 3; ++i)
       waiting.push_back(pool->run([](QSqlDatabase&) { return 0; }));
-    QTRY_COMPARE(pool->stats().waitingCount, 3); // one waits in the pool, two queue behind it
+    QTRY_VERIFY2(pool->stats().waitingCount == 3, // one waits in the pool, two queue behind it
+                 qPrintable(QStringLiteral("waiting %1, active %2, idle %3, open %4, creating %5")
+                                .arg(pool->stats().waitingCount)
+                                .arg(pool->stats().activeCount)
+                                .arg(pool->stats().idleCount)
+                                .arg(pool->stats().openCount)
+                                .arg(pool->stats().creatingCount)));
+    std::thread opener([gate, waiting] {
+      QDeadlineTimer deadline(20000);
+      while (!deadline.hasExpired() &&
+             !std::all_of(waiting.begin(), waiting.end(), [](const QFuture<int>& f) { return f.isFinished(); }))
+        QThread::yieldCurrentThread();
+      gate->open = true;
+    });
     pool.reset();
+    opener.join();
     for (auto& f : running) {
       QVERIFY(f.isFinished());
-      QCOMPARE(f.result(), 300000);
+      QCOMPARE(f.result(), 1000);
     }
     for (auto& f : waiting) {
       QVERIFY(f.isFinished());

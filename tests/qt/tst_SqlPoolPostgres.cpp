@@ -357,7 +357,7 @@ private slots:
     for (int i = 0; i < 4; ++i)
       running.push_back(pool->run([](QSqlDatabase& db) {
         QSqlQuery q(db);
-        execOrThrow(q, QStringLiteral("SELECT 7 FROM pg_sleep(0.4)"));
+        execOrThrow(q, QStringLiteral("SELECT 7 FROM pg_sleep(1)")); // still running at the destruction
         q.next();
         return q.value(0).toInt();
       }));
