@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Install rules and the CMake package: find_package(connpool 0.2 [COMPONENTS Qt Qml]).
 #   connpoolTargets.cmake     connpool::connpool (the module; consumers build its BMI)
-#   connpoolQtTargets.cmake   connpool::qt (shared, Qt Core + Network, plain headers)
+#   connpoolQtTargets.cmake   connpool::qt (shared, Qt Core + Network + Sql, plain headers)
 #   connpoolQmlTargets.cmake  connpool::qml (the QML module ConnPool's backing library)
 # The targets' own install() rules sit next to them (modules/, qt/): CMake
 # records a module file set's install paths relative to where it is installed.
@@ -47,9 +47,11 @@ set(CPACK_DEBIAN_PACKAGE_NAME libconnpool-dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 # libqt6qml6: the QML module's plugin and backing library link Qt Qml.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libqt6core6 (>= 6.4), libqt6network6 (>= 6.4), libqt6qml6 (>= 6.4), qt6-base-dev (>= 6.4)")
+# libqt6sql6: connpool::qt links Qt Sql (SqlPool).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libqt6core6 (>= 6.4), libqt6network6 (>= 6.4), libqt6sql6 (>= 6.4), libqt6qml6 (>= 6.4), qt6-base-dev (>= 6.4)")
 # Building against connpool::qml (Qt Qml's headers) and `import connpool;`
 # (CMake >= 3.28, clang >= 16).
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-declarative-dev (>= 6.4)")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake (>= 3.28), ninja-build, clang-19, clang-tools-19, qmake6, pkgconf")
+# SqlPool's drivers for SQLite and PostgreSQL.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "qt6-declarative-dev (>= 6.4), libqt6sql6-sqlite (>= 6.4)")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake (>= 3.28), ninja-build, clang-19, clang-tools-19, qmake6, pkgconf, libqt6sql6-psql (>= 6.4)")
 include(CPack)

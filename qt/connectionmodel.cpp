@@ -2,6 +2,7 @@
 #include <connpool/qt/connectionmodel.h>
 
 #include <connpool/qt/socketpool.h>
+#include <connpool/qt/sqlpool.h>
 
 #include <QtCore/qhash.h>
 
@@ -14,10 +15,23 @@ ConnectionModel::~ConnectionModel() = default;
 SocketPool* ConnectionModel::pool() const { return pool_; }
 
 void ConnectionModel::setPool(SocketPool* pool) {
-  if (pool == pool_) return;
+  if (pool == pool_ && !sqlPool_) return;
   QObject::disconnect(statsConnection_);
   pool_ = pool;
+  sqlPool_ = nullptr;
   if (pool) statsConnection_ = connect(pool, &SocketPool::statsChanged, this, &ConnectionModel::refresh);
+  emit poolChanged();
+  refresh();
+}
+
+SqlPool* ConnectionModel::sqlPool() const { return sqlPool_; }
+
+void ConnectionModel::setSqlPool(SqlPool* pool) {
+  if (pool == sqlPool_ && !pool_) return;
+  QObject::disconnect(statsConnection_);
+  sqlPool_ = pool;
+  pool_ = nullptr;
+  if (pool) statsConnection_ = connect(pool, &SqlPool::statsChanged, this, &ConnectionModel::refresh);
   emit poolChanged();
   refresh();
 }
@@ -48,7 +62,9 @@ QHash<int, QByteArray> ConnectionModel::roleNames() const {
   };
 }
 
-void ConnectionModel::refresh() { update(pool_ ? pool_->connections() : QList<ConnectionInfo>{}); }
+void ConnectionModel::refresh() {
+  update(pool_ ? pool_->connections() : sqlPool_ ? sqlPool_->connections() : QList<ConnectionInfo>{});
+}
 
 void ConnectionModel::update(const QList<ConnectionInfo>& now) {
   // Key every entry: its id, or -1, -2, ... for the id-less "creating" ones.

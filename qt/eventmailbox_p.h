@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Private: EventMailbox, which carries the pure pool's events from any thread
-// to the SocketPool's thread, where they become signals.
+// to the SocketPool's (or SqlPool's) thread, where they become signals.
 #pragma once
 
 #include <connpool/qt/socketpool.h>
@@ -12,11 +12,11 @@
 
 namespace connpool::qt {
 
-/// Posts work to run in the SocketPool's thread. Shared with the pure pool's
-/// callbacks, which may run after the SocketPool is gone: then nothing runs.
-class EventMailbox {
+/// Posts work to run in the pool object's thread. Shared with the pure pool's
+/// callbacks, which may run after the pool object is gone: then nothing runs.
+template <class Q> class BasicEventMailbox {
 public:
-  explicit EventMailbox(SocketPool* q) : q_(q) {}
+  explicit BasicEventMailbox(Q* q) : q_(q) {}
 
   /// Runs `f(q)` in q's thread later, unless q is gone by then.
   template <class F> void post(F f) {
@@ -42,7 +42,9 @@ public:
 
 private:
   std::mutex mutex_;
-  SocketPool* q_; // guarded by mutex_; null once q is gone
+  Q* q_; // guarded by mutex_; null once q is gone
 };
+
+using EventMailbox = BasicEventMailbox<SocketPool>;
 
 } // namespace connpool::qt

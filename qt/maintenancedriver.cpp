@@ -24,11 +24,12 @@ MaintenanceDriver::MaintenanceDriver() = default;
 
 MaintenanceDriver::~MaintenanceDriver() { stop(); }
 
-void MaintenanceDriver::kick(connpool::pool<SocketHolder>& pool, std::stop_token stop) {
+void MaintenanceDriver::kick(Passes passes, std::stop_token stop) {
   std::lock_guard lk(mutex_);
   if (stopped_) return;
   if (!thread_) {
-    if (timerMsecs(pool.maintenance_interval()) > 0) startLocked(pool, std::move(stop)); // its first pass runs at once
+    if (timerMsecs(passes.interval()) > 0)
+      startLocked(std::move(passes), std::move(stop)); // its first pass runs at once
     return;
   }
   // Under the lock: the thread clears the pointer (under it) before the timer goes.
@@ -46,16 +47,16 @@ void MaintenanceDriver::kick(connpool::pool<SocketHolder>& pool, std::stop_token
         Qt::QueuedConnection);
 }
 
-void MaintenanceDriver::startLocked(connpool::pool<SocketHolder>& pool, std::stop_token stop) {
-  // The raw pointers are safe: stop() joins the thread, before `pool` goes
-  // and before `this` does.
-  thread_.reset(QThread::create([this, p = &pool, stop = std::move(stop)] {
+void MaintenanceDriver::startLocked(Passes passes, std::stop_token stop) {
+  // The pool the passes point to is safe: stop() joins the thread, before
+  // the pool goes and before `this` does.
+  thread_.reset(QThread::create([this, p = std::move(passes), stop = std::move(stop)] {
     const auto ctx = connpool::context::background().with_stop_token(stop);
     QTimer timer;
     timer.setSingleShot(true);
-    QObject::connect(&timer, &QTimer::timeout, [p, &ctx, &timer] {
-      p->maintain(ctx);
-      if (const int every = timerMsecs(p->maintenance_interval())) timer.start(every);
+    QObject::connect(&timer, &QTimer::timeout, [&p, &ctx, &timer] {
+      p.maintain(ctx);
+      if (const int every = timerMsecs(p.interval())) timer.start(every);
     });
     timer.start(0); // the first pass at once: it makes the minIdle connections
     {

@@ -6,11 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
 
-#include "runningpool_p.h"
+import connpool;
 
 QT_BEGIN_NAMESPACE
 class QThread;
@@ -37,12 +38,22 @@ public:
   /// `pool` needs passes (its first pass runs at once); `pool` must outlive
   /// the thread (stop() joins it), `stop` ends a pass in flight. Nothing
   /// after stop().
-  void kick(connpool::pool<SocketHolder>& pool, std::stop_token stop);
+  template <class T> void kick(connpool::pool<T>& pool, std::stop_token stop) {
+    kick(Passes{[p = &pool](const connpool::context& ctx) { p->maintain(ctx); },
+                [p = &pool] { return p->maintenance_interval(); }},
+         std::move(stop));
+  }
   /// Quits and joins the thread, if any; every later kick does nothing.
   void stop();
 
 private:
-  void startLocked(connpool::pool<SocketHolder>& pool, std::stop_token stop);
+  /// One pool's maintain() and maintenance_interval(), whatever it pools.
+  struct Passes {
+    std::function<void(const connpool::context&)> maintain;
+    std::function<connpool::duration()> interval;
+  };
+  void kick(Passes passes, std::stop_token stop);
+  void startLocked(Passes passes, std::stop_token stop);
 
   std::mutex mutex_;
   std::unique_ptr<QThread> thread_; // guarded by mutex_; set when passes are first needed

@@ -2,6 +2,7 @@
 #include <connpool/qt/metricsendpoint.h>
 
 #include <connpool/qt/socketpool.h>
+#include <connpool/qt/sqlpool.h>
 
 #include <QtCore/qlogging.h>
 #include <QtCore/qpointer.h>
@@ -59,10 +60,17 @@ std::optional<int> thousandths(const QByteArray& s) {
 
 class MetricsEndpointPrivate {
 public:
+  /// A SocketPool or a SqlPool, and how to render it.
   struct Entry {
-    QPointer<SocketPool> pool;
+    QPointer<QObject> pool;
     QString name;
+    QByteArray (*text)(QObject* pool, const QString& name, bool openMetrics);
   };
+  template <class P> static QByteArray textOf(QObject* pool, const QString& name, bool openMetrics) {
+    P* p = static_cast<P*>(pool);
+    return openMetrics ? p->openMetrics(name, false) : p->prometheusText(name);
+  }
+  bool addPool(QObject* pool, const QString& name, decltype(Entry::text) text);
 
   // The server is q's child so that it follows q to another thread.
   explicit MetricsEndpointPrivate(MetricsEndpoint* q) : q(q) { server.setParent(q); }
@@ -221,29 +229,47 @@ bool MetricsEndpoint::isListening() const { return d->server.isListening(); }
 quint16 MetricsEndpoint::serverPort() const { return d->server.serverPort(); }
 QString MetricsEndpoint::errorString() const { return d->server.errorString(); }
 
-bool MetricsEndpoint::addPool(SocketPool* pool, const QString& name) {
-  d->dropDeadPools();
+bool MetricsEndpointPrivate::addPool(QObject* pool, const QString& name, decltype(Entry::text) text) {
+  dropDeadPools();
   if (!pool) {
     qWarning("connpool::qt::MetricsEndpoint::addPool: null pool");
     return false;
   }
-  for (const auto& e : d->pools)
+  for (const auto& e : pools)
     if (e.pool != pool && e.name == name) {
       qWarning("connpool::qt::MetricsEndpoint::addPool: another pool is named \"%s\"", qPrintable(name));
       return false;
     }
-  for (auto& e : d->pools)
+  for (auto& e : pools)
     if (e.pool == pool) {
       e.name = name;
       return true;
     }
-  d->pools.push_back({pool, name});
+  pools.push_back({pool, name, text});
   return true;
+}
+
+bool MetricsEndpoint::addPool(SocketPool* pool, const QString& name) {
+  return d->addPool(pool, name, &MetricsEndpointPrivate::textOf<SocketPool>);
+}
+
+bool MetricsEndpoint::addPool(SqlPool* pool, const QString& name) {
+  return d->addPool(pool, name, &MetricsEndpointPrivate::textOf<SqlPool>);
+}
+
+bool MetricsEndpoint::addPool(std::nullptr_t, const QString& name) { return d->addPool(nullptr, name, nullptr); }
+
+void MetricsEndpoint::removePool(SqlPool* pool) {
+  d->dropDeadPools();
+  d->pools.erase(std::remove_if(d->pools.begin(), d->pools.end(),
+                                [pool](const auto& e) { return e.pool == static_cast<QObject*>(pool); }),
+                 d->pools.end());
 }
 
 void MetricsEndpoint::removePool(SocketPool* pool) {
   d->dropDeadPools();
-  d->pools.erase(std::remove_if(d->pools.begin(), d->pools.end(), [pool](const auto& e) { return e.pool == pool; }),
+  d->pools.erase(std::remove_if(d->pools.begin(), d->pools.end(),
+                                [pool](const auto& e) { return e.pool == static_cast<QObject*>(pool); }),
                  d->pools.end());
 }
 
@@ -261,9 +287,7 @@ QByteArray MetricsEndpoint::render(Format format) const {
   const bool openMetrics = format == Format::OpenMetrics;
   std::vector<std::string> texts;
   for (const auto& e : d->pools)
-    if (e.pool)
-      texts.push_back(
-          (openMetrics ? e.pool->openMetrics(e.name, false) : e.pool->prometheusText(e.name)).toStdString());
+    if (e.pool) texts.push_back(e.text(e.pool, e.name, openMetrics).toStdString());
   const std::vector<std::string_view> views(texts.begin(), texts.end());
   return QByteArray::fromStdString(openMetrics ? connpool::merge_openmetrics(views)
                                                : connpool::merge_prometheus_text(views));

@@ -8,6 +8,7 @@
 #include <connpool/qt/connectionmodel.h>
 #include <connpool/qt/socketpool.h>
 #include <connpool/qt/socketpoolstats.h>
+#include <connpool/qt/sqlpool.h>
 
 #include <QtQml/qqml.h>
 
@@ -17,6 +18,12 @@ struct SocketPoolForeign {
   Q_GADGET
   QML_FOREIGN(connpool::qt::SocketPool)
   QML_NAMED_ELEMENT(SocketPool)
+};
+
+struct SqlPoolForeign {
+  Q_GADGET
+  QML_FOREIGN(connpool::qt::SqlPool)
+  QML_NAMED_ELEMENT(SqlPool)
 };
 
 struct ConnectionModelForeign {

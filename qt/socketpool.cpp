@@ -6,6 +6,9 @@
 //                            acquire, live settings, stats publication, close
 //   poolsettings_p.h/.cpp    PoolSettings; makeConfig (settings -> the pure
 //                            pool's config), applyLiveSetting (-> its setters)
+//   poollimits_p.h           the pool settings shared with SqlPool, mapped
+//                            onto the pure pool's config and setters
+//   statspublisher_p.h       the stats NOTIFY signals (shared with SqlPool)
 //   runningpool_p.h          RunningPool and SocketHolder, shared with leases
 //   pooledlease_p.h/.cpp     PooledLease (return, discard, deferred returns),
 //                            failedLease

@@ -11,6 +11,7 @@
 
 #include "pooledlease_p.h"
 #include "socketpool_p.h"
+#include "statspublisher_p.h"
 
 namespace connpool::qt {
 
@@ -165,24 +166,7 @@ void SocketPoolPrivate::publishStats() {
   const SocketPoolStats now = q->stats();
   if (now == published) return;
   const SocketPoolStats old = std::exchange(published, now);
-  if (old.openCount != now.openCount) emit q->openCountChanged(now.openCount);
-  if (old.idleCount != now.idleCount) emit q->idleCountChanged(now.idleCount);
-  if (old.activeCount != now.activeCount) emit q->activeCountChanged(now.activeCount);
-  if (old.waitingCount != now.waitingCount) emit q->waitingCountChanged(now.waitingCount);
-  if (old.gets != now.gets) emit q->getsChanged(now.gets);
-  if (old.puts != now.puts) emit q->putsChanged(now.puts);
-  if (old.discards != now.discards) emit q->discardsChanged(now.discards);
-  if (old.hits != now.hits) emit q->hitsChanged(now.hits);
-  if (old.misses != now.misses) emit q->missesChanged(now.misses);
-  if (old.waits != now.waits) emit q->waitsChanged(now.waits);
-  if (old.timeouts != now.timeouts) emit q->timeoutsChanged(now.timeouts);
-  if (old.pingFailures != now.pingFailures) emit q->pingFailuresChanged(now.pingFailures);
-  if (old.idleClosed != now.idleClosed) emit q->idleClosedChanged(now.idleClosed);
-  if (old.ageClosed != now.ageClosed) emit q->ageClosedChanged(now.ageClosed);
-  if (old.factoryFailures != now.factoryFailures) emit q->factoryFailuresChanged(now.factoryFailures);
-  if (old.closeTimeouts != now.closeTimeouts) emit q->closeTimeoutsChanged(now.closeTimeouts);
-  if (old.maxActive != now.maxActive) emit q->maxActiveChanged(now.maxActive);
-  emit q->statsChanged(now);
+  emitStatsChange(q, old, now);
 }
 
 void SocketPoolPrivate::close() {

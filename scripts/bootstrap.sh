@@ -28,6 +28,8 @@ packages=(
   libbenchmark-dev valgrind prometheus
   # the lint gates (scripts/lint.sh)
   shellcheck
+  # Qt SQL's SQLite and PostgreSQL drivers: SqlPool's tests and example
+  libqt6sql6-sqlite libqt6sql6-psql
   # real servers the tests start on loopback: the libpq example and
   # tst_libpq_pool (a throwaway PostgreSQL 15), tst_qt_SocketPoolRedis
   postgresql libpq-dev redis-server

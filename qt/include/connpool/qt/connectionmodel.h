@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// ConnectionModel: the connections of a SocketPool, one row each, for views
+// ConnectionModel: the connections of a SocketPool or SqlPool, one row each, for views
 // (QML ListView, QTableView).
 #pragma once
 
@@ -7,6 +7,7 @@
 
 #include <connpool/qt/connectioninfo.h>
 #include <connpool/qt/socketpool.h>
+#include <connpool/qt/sqlpool.h>
 
 #include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qlist.h>
@@ -25,6 +26,8 @@ class CONNPOOL_QT_EXPORT ConnectionModel : public QAbstractListModel {
   Q_OBJECT
 
   Q_PROPERTY(connpool::qt::SocketPool* pool READ pool WRITE setPool NOTIFY poolChanged)
+  /// Instead of `pool`: the connections of a SqlPool (setting one clears the other).
+  Q_PROPERTY(connpool::qt::SqlPool* sqlPool READ sqlPool WRITE setSqlPool NOTIFY poolChanged)
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
@@ -43,6 +46,8 @@ public:
 
   SocketPool* pool() const;
   void setPool(SocketPool* pool);
+  SqlPool* sqlPool() const;
+  void setSqlPool(SqlPool* pool);
 
   int rowCount(const QModelIndex& parent = QModelIndex()) const override;
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
@@ -63,6 +68,7 @@ private:
   void update(const QList<ConnectionInfo>& now);
 
   QPointer<SocketPool> pool_;
+  QPointer<SqlPool> sqlPool_;
   QMetaObject::Connection statsConnection_;
   QList<Row> rows_;
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// MetricsEndpoint: SocketPools' metrics over HTTP for Prometheus (GET
+// MetricsEndpoint: SocketPools' and SqlPools' metrics over HTTP for Prometheus (GET
 // /metrics, OpenMetrics or the classic text format as the client's Accept
 // header asks; names in docs/metrics.md).
 #pragma once
@@ -10,11 +10,13 @@
 #include <QtCore/qstring.h>
 #include <QtNetwork/qhostaddress.h>
 
+#include <cstddef>
 #include <memory>
 
 namespace connpool::qt {
 
 class SocketPool;
+class SqlPool;
 class MetricsEndpointPrivate;
 
 /// A minimal HTTP/1.1 server on a QTcpServer, for scraping only:
@@ -63,6 +65,11 @@ public:
   /// name another pool already has.
   bool addPool(SocketPool* pool, const QString& name);
   void removePool(SocketPool* pool);
+  /// The same for a SqlPool (names are shared by both kinds).
+  bool addPool(SqlPool* pool, const QString& name);
+  void removePool(SqlPool* pool);
+  /// A literal null pool: false and a warning, as ever.
+  bool addPool(std::nullptr_t, const QString& name);
 
   /// Milliseconds a connection may take to send its request and read the
   /// response (default 5000).
