@@ -9,6 +9,7 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qtemporarydir.h>
+#include <QtCore/qtimer.h>
 #include <QtSql/qsqldatabase.h>
 #include <QtSql/qsqlquery.h>
 
@@ -64,24 +65,35 @@ int main(int argc, char** argv) {
   for (std::thread& w : workers)
     w.join();
 
-  // The GUI thread: never blocks; the continuation runs in this thread.
+  // The GUI thread: never blocks; the continuation runs in this thread. The
+  // call starts from the event loop: when its future has finished already,
+  // .then(&app, ...) runs the continuation at once, and a quit() before
+  // app.exec() would be lost (QCoreApplication::quit() does nothing while no
+  // event loop runs).
   int status = 1;
-  pool.run([](QSqlDatabase& db) {
-        QSqlQuery q(db);
-        execOrThrow(q, QStringLiteral("SELECT count(*) FROM notes"));
-        q.next();
-        return q.value(0).toInt();
-      })
-      .then(&app,
-            [&](int count) {
-              std::printf("%d notes\n", count);
-              status = count >= 100 && failed == 0 ? 0 : 1;
-              app.quit();
-            })
-      .onFailed(&app, [&](const SqlPoolError& e) {
-        std::fprintf(stderr, "failed: %s\n", qPrintable(e.message()));
-        app.quit();
-      });
+  QTimer::singleShot(0, &app, [&] {
+    pool.run([](QSqlDatabase& db) {
+          QSqlQuery q(db);
+          execOrThrow(q, QStringLiteral("SELECT count(*) FROM notes"));
+          q.next();
+          return q.value(0).toInt();
+        })
+        .then(&app,
+              [&](int count) {
+                std::printf("%d notes\n", count);
+                status = count >= 100 && failed == 0 ? 0 : 1;
+                app.quit();
+              })
+        .onFailed(&app,
+                  [&](const SqlPoolError& e) {
+                    std::fprintf(stderr, "failed: %s\n", qPrintable(e.message()));
+                    app.quit();
+                  })
+        .onFailed(&app, [&] { // anything else the callable threw
+          std::fprintf(stderr, "failed: the call threw\n");
+          app.quit();
+        });
+  });
   app.exec();
   return status;
 }

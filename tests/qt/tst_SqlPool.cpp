@@ -11,8 +11,10 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qelapsedtimer.h>
+#include <QtCore/qeventloop.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtCore/qthread.h>
+#include <QtCore/qtimer.h>
 #include <QtSql/qsqldatabase.h>
 #include <QtSql/qsqlquery.h>
 #include <QtTest/qsignalspy.h>
@@ -138,10 +140,56 @@ private slots:
           return q.value(0).toInt();
         })
         .then(this, [&](int count) { shown = count; })
-        .onFailed(this, [&](const SqlPoolError& e) { failure = e.message(); });
+        .onFailed(this, [&](const SqlPoolError& e) { failure = e.message(); })
+        .onFailed(this, [&] { failure = QStringLiteral("the call threw"); });
     QTRY_VERIFY_WITH_TIMEOUT(shown >= 0 || !failure.isEmpty(), 10000);
     QCOMPARE(failure, QString());
     QCOMPARE(shown, 1);
+  }
+
+  // examples/sqlpool.cpp's main(): the last call's continuation quits the
+  // event loop. When the call has finished before .then(context, ...) is
+  // attached (the calling thread descheduled while the connection's thread
+  // ran it), the continuation runs at once, inside that statement, and a
+  // quit() before exec() is lost: started from the event loop, as the
+  // example and the README do, the quit lands. The race is held open with
+  // one connection: a second call has finished only once the first one's
+  // finish() returned (attaching while finish() runs can make Qt 6.4 run a
+  // continuation twice).
+  void continuationOfAFinishedCallEndsTheEventLoop() {
+    auto pool = makePool(1);
+    const auto finishedCall = [&pool](int value) {
+      QFuture<int> f = pool->run([value](QSqlDatabase&) { return value; });
+      pool->run([](QSqlDatabase&) {}).waitForFinished(); // after f's finish(), on the same connection
+      return f;
+    };
+    QObject context;
+    bool ranAtOnce = false;
+    finishedCall(7).then(&context, [&](int) { ranAtOnce = true; });
+    QVERIFY2(ranAtOnce, "a continuation on a finished future runs in the statement that attaches it");
+
+    QEventLoop loop;
+    int shown = -1;
+    bool guardFired = false;
+    QTimer::singleShot(0, &context, [&] {
+      finishedCall(8)
+          .then(&context,
+                [&](int count) {
+                  shown = count;
+                  loop.quit();
+                })
+          .onFailed(&context, [&] { loop.quit(); });
+    });
+    QTimer guard; // ends the loop only if the continuation's quit() was lost
+    guard.setSingleShot(true);
+    connect(&guard, &QTimer::timeout, &loop, [&] {
+      guardFired = true;
+      loop.quit();
+    });
+    guard.start(10000);
+    loop.exec();
+    QVERIFY2(!guardFired, "the continuation's quit() was lost: the event loop ran until the guard");
+    QCOMPARE(shown, 8);
   }
 
   void callsRunInTheirConnectionsThread() {
