@@ -75,6 +75,7 @@ public:
   /// The factory made connection `id` in `took`.
   virtual void on_created(std::uint64_t id, duration took) { (void)id, (void)took; }
   /// The factory threw (or failed) after `took`.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): public virtual signature, overridden by users
   virtual void on_create_failed(std::exception_ptr error, duration took) { (void)error, (void)took; }
   /// get() leased connection `id` after waiting `waited`.
   virtual void on_acquired(std::uint64_t id, duration waited) { (void)id, (void)waited; }
@@ -89,6 +90,7 @@ public:
   virtual void on_leak(const leak_report& r) { (void)r; }
   /// The circuit breaker opened (`last_error`: the factory failure that
   /// opened it; gets that need a new connection fail fast) or closed again.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): public virtual signature, overridden by users
   virtual void on_circuit_open(std::exception_ptr last_error, duration retry_in) { (void)last_error, (void)retry_in; }
   virtual void on_circuit_closed() {}
 };

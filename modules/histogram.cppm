@@ -17,6 +17,7 @@ module;
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 export module connpool:histogram;
@@ -61,7 +62,8 @@ struct histogram_snapshot {
   [[nodiscard]] duration percentile(double q) const noexcept {
     if (count == 0) return duration::zero();
     q = std::clamp(q, 0.0, 1.0);
-    const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(q * static_cast<double>(count) + 0.5));
+    const auto rank =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(q * static_cast<double>(count))));
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < histogram_buckets; ++i) {
       seen += buckets[i];

@@ -91,8 +91,8 @@ template <class T> errc core<T>::warm_up(std::size_t target, const context& ctx,
     if (errc e = ctx.ended(); e != errc{}) return e;
     switch (fill_one(target, ctx, sh, failure)) {
     case fill_result::created: continue;
-    case fill_result::enough: return errc{};
-    case fill_result::no_room: return errc{}; // max_size reached: as warm as it gets
+    case fill_result::enough:
+    case fill_result::no_room: return errc{}; // target reached, or max_size: as warm as it gets
     case fill_result::busy: {                 // max_connecting: wait for a dial to end
       pool_lock lk(mu_);
       if (!dialer_.wait_for_slot(lk, ctx,

@@ -34,6 +34,7 @@ private:
 class CONNPOOL_SCOPED_CAPABILITY pool_lock {
 public:
   explicit pool_lock(pool_mutex& m) CONNPOOL_ACQUIRE(m) : lk_(m.m_) {}
+  // NOLINTNEXTLINE(modernize-use-equals-default): the analysis needs the release on a destructor of its own
   ~pool_lock() CONNPOOL_RELEASE() {}
   pool_lock(const pool_lock&) = delete;
   pool_lock& operator=(const pool_lock&) = delete;

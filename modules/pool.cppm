@@ -235,7 +235,7 @@ private:
   std::error_code reported(errc e, std::error_code& ec) noexcept {
     if (!report(e, ec)) try {
         start_maintenance_if_needed();
-      } catch (...) { // no thread: maintain() still works when called
+      } catch (...) { // NOLINT(bugprone-empty-catch): no thread: maintain() still works when called
       }
     return ec;
   }
@@ -317,7 +317,8 @@ private:
 template <class T>
 std::unique_ptr<pool<T>> make_pool(config<T> cfg, std::error_code& ec, std::string* why = nullptr) noexcept {
   try {
-    if ((ec = validate(cfg, why))) return nullptr;
+    ec = validate(cfg, why);
+    if (ec) return nullptr;
     return std::make_unique<pool<T>>(std::move(cfg));
   } catch (const std::system_error& e) {
     ec = e.code();
