@@ -19,6 +19,7 @@
 
 #include <cstdio>
 #include <cstring>
+import connpool;
 
 Q_IMPORT_QML_PLUGIN(ConnPoolDemoPlugin)
 
@@ -75,6 +76,12 @@ int runWatch(const QString& urlText, const QString& intervalText, const QString&
 } // namespace
 
 int main(int argc, char* argv[]) {
+  // --version needs no display: answered before the GUI starts.
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("connpool-demo %s\n", connpool::version);
+      return 0;
+    }
   // Screenshot mode renders offscreen unless a platform was chosen.
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--screenshot") == 0 && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
@@ -87,6 +94,8 @@ int main(int argc, char* argv[]) {
   parser.setApplicationDescription(
       QStringLiteral("Dashboard of a connpool SocketPool under load. With no --host it starts its own echo server."));
   parser.addHelpOption();
+  const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Print the connpool version and exit."));
+  parser.addOption(version); // handled above, before the GUI starts
   const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("Echo server to pool to."),
                                 QStringLiteral("HOST"));
   const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Its port."), QStringLiteral("PORT"));

@@ -15,6 +15,7 @@
 // part lives (slot_table, waiter_queue, shards, dialer, lease_tracker, ...);
 // read its design comment first.
 export module connpool;
+export import :version;
 export import :errors;
 export import :context;
 export import :clock;
