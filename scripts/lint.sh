@@ -22,7 +22,7 @@ gate() {
 mapfile -t cxx_files < <(git ls-files '*.cpp' '*.h' '*.cppm')
 gate clang-format clang-format-19 --dry-run -Werror "${cxx_files[@]}"
 
-shell_files=(scripts/*.sh .ci/run tests/pg/*.sh tests/demo/*.sh tests/qt/*.sh bench/*.sh)
+shell_files=(scripts/*.sh .ci/run tests/pg/*.sh tests/demo/*.sh bench/*.sh)
 gate shellcheck shellcheck "${shell_files[@]}"
 # qmllint over every QML file of the dashboard (needs the debug build of
 # connpool-demo for the modules it imports; it builds it).

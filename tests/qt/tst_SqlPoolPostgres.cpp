@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // SqlPool with PostgreSQL (QPSQL) against a real server started for this test
-// by tests/qt/with_postgres.sh: backends killed (pg_terminate_backend) and
+// by tests/pg/with_postgres.sh: backends killed (pg_terminate_backend) and
 // the server restarted under load from worker threads and the GUI thread.
 // Every call succeeds or fails with a clear error, the pool recovers, never
 // holds more than maxSize backends (counted in pg_stat_activity), and leaves
@@ -170,7 +170,7 @@ private slots:
   void initTestCase() {
     url_ = qEnvironmentVariable("CONNPOOL_PG_URL");
     if (url_.isEmpty())
-      QSKIP("no PostgreSQL server: run through ctest (tests/qt/with_postgres.sh starts one and sets CONNPOOL_PG_URL)");
+      QSKIP("no PostgreSQL server: run through ctest (tests/pg/with_postgres.sh starts one and sets CONNPOOL_PG_URL)");
     QVERIFY2(QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL")),
              "the QPSQL driver is missing (Debian package libqt6sql6-psql; scripts/bootstrap.sh installs it)");
     QVERIFY2(admin().isOpen(), qPrintable(admin().lastError().text()));

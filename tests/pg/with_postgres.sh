@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs a command (a SqlPool test or example) against a PostgreSQL 15 server of
-# its own, started here before it, as tests/pg/libpq_drill.sh does: a fresh
+# Runs a command (the libpq drill, a SqlPool test or example) against a
+# PostgreSQL 15 server of its own, started here before it: a fresh
 # cluster (initdb) in a temporary directory, on 127.0.0.1 and a free port,
 # scram-sha-256 with a random password, its socket in that directory; as
 # root the server runs as the `postgres` user. No system instance is touched.
@@ -10,7 +10,8 @@
 #
 # The command finds, in its environment:
 #   CONNPOOL_PG_URL        postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres?...
-#   CONNPOOL_PG_PORT, CONNPOOL_PG_PASSWORD
+#   CONNPOOL_PG_CONNINFO   the same as a libpq conninfo string (password in PGPASSWORD)
+#   CONNPOOL_PG_PORT, CONNPOOL_PG_PASSWORD, PGPASSWORD
 #   CONNPOOL_PG_STOP       a shell command: stop the server (fast: backends end)
 #   CONNPOOL_PG_START      a shell command: start it again, same port; returns when it accepts
 #
@@ -79,6 +80,8 @@ printf -v start_cmd '%q ' "${pg_ctl[@]}" start
 export CONNPOOL_PG_PORT=$port
 export CONNPOOL_PG_PASSWORD=$password
 export CONNPOOL_PG_URL="postgresql://postgres:$password@127.0.0.1:$port/postgres?sslmode=disable&gssencmode=disable&connect_timeout=5"
+export CONNPOOL_PG_CONNINFO="hostaddr=127.0.0.1 host=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=disable gssencmode=disable connect_timeout=10"
+export PGPASSWORD=$password
 export CONNPOOL_PG_STOP="$stop_cmd >/dev/null"
 export CONNPOOL_PG_START="$start_cmd >/dev/null"
 echo "with_postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
