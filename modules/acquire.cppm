@@ -125,8 +125,7 @@ template <class T> slot<T>* core<T>::acquire_slow(thread_entry& te, const contex
       return s;
     }
     bump(sh.overtaken);
-    if (!in_order_ && must_serve_in_order(now() - w.since, cfg_.fairness_bound)) in_order_ = true;
-    may_overtake_.store(!in_order_, std::memory_order_relaxed);
+    if (!in_order_ && must_serve_in_order(now() - w.since, cfg_.fairness_bound)) set_in_order_locked(true);
     sync_wait_signal_locked(); // the flag again: may hand us a connection published meanwhile
   }
   if (w.handed) {
@@ -258,8 +257,7 @@ template <class T> void core<T>::enqueue_locked(waiter<T>& w) {
 
 template <class T> void core<T>::unlink_locked(waiter<T>& w) {
   if (waiters_.unlink(w, mu_) && cfg_.fairness == fairness_mode::bounded) { // the episode ends
-    in_order_ = false;
-    may_overtake_.store(true, std::memory_order_relaxed);
+    set_in_order_locked(false);
   }
   sync_wait_signal_locked();
 }
@@ -291,8 +289,7 @@ template <class T> void core<T>::sync_wait_signal_locked() {
 
 template <class T> bool core<T>::nudge_or_serve_in_order_locked(waiter<T>& first) {
   if (must_serve_in_order(now() - first.since, cfg_.fairness_bound)) {
-    in_order_ = true;
-    may_overtake_.store(false, std::memory_order_relaxed);
+    set_in_order_locked(true);
     sync_wait_signal_locked();
     return false;
   }
@@ -315,8 +312,7 @@ template <class T> void core<T>::hand_over_locked(slot<T>& s) {
   waiter<T>* w = waiters_.front(mu_);
   if (in_order_ && cfg_.fairness == fairness_mode::bounded &&
       may_overtake_again(now() - w->since, cfg_.fairness_bound, waiters_.size() - 1)) {
-    in_order_ = false; // the queue is short again
-    may_overtake_.store(true, std::memory_order_relaxed);
+    set_in_order_locked(false); // the queue is short again
   }
   unlink_locked(*w);
   lease_out();

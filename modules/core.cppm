@@ -130,8 +130,7 @@ public:
     max_age_.store(cfg_.max_age.count(), std::memory_order_relaxed);
     health_check_interval_.store(cfg_.health_check_interval.count(), std::memory_order_relaxed);
     pool_lock lk(mu_);
-    in_order_ = cfg_.fairness == fairness_mode::strict;
-    may_overtake_.store(!in_order_, std::memory_order_relaxed);
+    set_in_order_locked(cfg_.fairness == fairness_mode::strict);
     budget_.rate = cfg_.max_retirements_per_second;
     update_paths_locked();
     next_health_check_ = now() + cfg_.health_check_interval;
@@ -414,6 +413,11 @@ private:
   // order from now on when it has waited the bound (false: hand over), else
   // nudge it to come and look (true: publish the connection idle).
   bool nudge_or_serve_in_order_locked(waiter<T>& first) CONNPOOL_REQUIRES(mu_);
+  // in_order_ and its lock-free copy may_overtake_, changed together.
+  void set_in_order_locked(bool in_order) CONNPOOL_REQUIRES(mu_) {
+    in_order_ = in_order;
+    may_overtake_.store(!in_order, std::memory_order_relaxed);
+  }
   // Unlocked, slot owned. Hands it to the first waiter, if any.
   bool hand_to_waiter(slot<T>& s, thread_entry* te);
   // Owns `s`; the first waiter gets it.
