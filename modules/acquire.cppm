@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
-// connpool:acquire — the get that found no idle connection it could use,
-// and the dials that serve it (core<T>'s member functions, declared with
-// their contracts in core.cppm).
+// connpool:acquire — the get that missed the inlined fast path, the dials
+// that serve it, and the waiters' queue and wait signal (core<T>'s member
+// functions, declared with their contracts in core.cppm).
 //
-// In order: take_idle() claims idle slots and checks them (expiry, ping);
+// In order: acquire() takes the hooked lock-free path when only per-lease
+// bookkeeping is on; else take_idle() claims idle slots and checks them
+// (expiry, ping) unless waiters are served in order;
 // acquire_slow() then, under the lock, either dials itself (capacity and a
 // dial reserved: create()), or starts a background dial and queues, or just
 // queues; whoever frees capacity or ends a dial serves the first waiters
 // (serve_waiters_locked: grant capacity, start a dial, or fail fast with the
 // breaker open), and a put hands its connection to the first waiter.
 // dial_and_account() is the one place the factory runs (unlocked) and its
-// outcome is booked (locked).
+// outcome is booked (locked). A get reserves capacity (`open_`) and a dial
+// (the dialer, capped by max_connecting) under mu_, then runs the factory
+// in its own thread or (background_dials) on a short-lived thread whose
+// result goes to the first waiter or idle. Maintenance tops up min_idle
+// the same way.
 module;
 #include "thread_safety.h"
 
@@ -19,6 +25,7 @@ module;
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <source_location>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -39,6 +46,39 @@ import :lease_tracker;
 import :core;
 
 namespace connpool::detail {
+
+template <class T> slot<T>* core<T>::acquire(const context& ctx, errc& ec, std::exception_ptr& failure,
+                                             const std::source_location& where) {
+  thread_entry& te = me();
+  if (fast_get_.load(std::memory_order_relaxed) == fast_hooked && ctx.ended() == errc{})
+    if (slot<T>* s = acquire_hooked(te, where)) return s; // lock-free, with per-lease hooks
+  counter_shard& sh = *te.shard;
+  bump(sh.gets);
+  bump(sh.slow_gets);
+  const std::int64_t t0 = steady_ns();
+  if (closed_.load(std::memory_order_acquire)) return fail(ec, errc::pool_closed); // before the context
+  if (errc e = ctx.ended(); e != errc{}) return timed_out(sh, e, ec, t0);
+  slot<T>* s = nullptr;
+  for (;;) { // once more only when a connection found while waiting failed its checks
+    if (waiters_.size() == 0 || may_overtake_.load(std::memory_order_relaxed)) s = take_idle(te, ctx, sh);
+    if (s) break;
+    bool unchecked = false;
+    s = acquire_slow(te, ctx, ec, failure, unchecked);
+    if (!s || !unchecked || accept_claimed(*s, ctx, sh)) break;
+    s = nullptr;
+  }
+  if (s)
+    leases_.leased(*s, sh, t0, where);
+  else if (ec == errc::get_timeout || ec == errc::cancelled)
+    notify(sh, [&](observer& o) { o.on_wait_timeout(since(t0)); });
+  return s;
+}
+
+template <class T> slot<T>* core<T>::acquire_hooked(thread_entry& te, const std::source_location& where) {
+  slot<T>* s = claim_hint(te);
+  if (s) leases_.stamp(*s, *te.shard, steady_ns(), duration::zero(), where);
+  return s;
+}
 
 template <class T> slot<T>* core<T>::take_idle(thread_entry& te, const context& ctx, counter_shard& sh) {
   const std::uint32_t* hint = te.pool_id == id_ ? &te.hint : nullptr;
@@ -63,6 +103,18 @@ template <class T> bool core<T>::accept_claimed(slot<T>& s, const context& ctx, 
   }
   retire(s, sh, bad.value_or(close_reason::pool_closed));
   return false;
+}
+
+template <class T> bool core<T>::run_ping(T& c, const context& ctx, counter_shard& sh) {
+  const std::int64_t t0 = steady_ns();
+  bool ok = false;
+  try {
+    ok = cfg_.ping(c, ctx) && !(ctx.deadline() && context::clock::now() >= *ctx.deadline());
+  } catch (...) {
+    ok = false;
+  }
+  sh.ping.record(since(t0));
+  return ok;
 }
 
 template <class T>

@@ -61,13 +61,9 @@
 // (no wake-up per hand-over), and no waiter waits more than the bound
 // longer than it would under strict.
 //
-// Dials: a get that needs a new connection reserves capacity (`open_`) and a
-// dial (the dialer, capped by max_connecting) under mu_, then runs the
-// factory unlocked — in its own thread, or (background_dials) on a
-// short-lived thread whose result goes to the first waiter or idle. When a
-// dial ends or capacity frees up, serve_waiters() grants the first waiters
-// capacity or starts dials for them — or, with the circuit breaker open,
-// fails them fast. Maintenance tops up min_idle in its own thread the same way.
+// Dials (acquire.cppm): capacity and a dial are reserved under mu_, the
+// factory runs unlocked; whoever ends a dial or frees capacity serves the
+// first waiters (or, with the circuit breaker open, fails them fast).
 //
 // Lifetime: leases hold a raw core pointer. The pool's destructor closes the
 // core and deletes it when no slot is in use; otherwise it marks the core
@@ -161,31 +157,7 @@ public:
   /// the factory threw, its exception in `failure`). Errors are bare errc:
   /// building a std::error_code costs a library call.
   CONNPOOL_NOINLINE slot<T>* acquire(const context& ctx, errc& ec, std::exception_ptr& failure,
-                                     const std::source_location& where) {
-    thread_entry& te = me();
-    if (fast_get_.load(std::memory_order_relaxed) == fast_hooked && ctx.ended() == errc{})
-      if (slot<T>* s = acquire_hooked(te, where)) return s; // lock-free, with per-lease hooks
-    counter_shard& sh = *te.shard;
-    bump(sh.gets);
-    bump(sh.slow_gets);
-    const std::int64_t t0 = steady_ns();
-    if (closed_.load(std::memory_order_acquire)) return fail(ec, errc::pool_closed); // before the context
-    if (errc e = ctx.ended(); e != errc{}) return timed_out(sh, e, ec, t0);
-    slot<T>* s = nullptr;
-    for (;;) { // once more only when a connection found while waiting failed its checks
-      if (waiters_.size() == 0 || may_overtake_.load(std::memory_order_relaxed)) s = take_idle(te, ctx, sh);
-      if (s) break;
-      bool unchecked = false;
-      s = acquire_slow(te, ctx, ec, failure, unchecked);
-      if (!s || !unchecked || accept_claimed(*s, ctx, sh)) break;
-      s = nullptr;
-    }
-    if (s)
-      leases_.leased(*s, sh, t0, where);
-    else if (ec == errc::get_timeout || ec == errc::cancelled)
-      notify(sh, [&](observer& o) { o.on_wait_timeout(since(t0)); });
-    return s;
-  }
+                                     const std::source_location& where);
 
   // ---- put / discard ------------------------------------------------------
 
@@ -199,13 +171,7 @@ public:
 
   /// discard(): close it and give its slot to the first waiter. May delete
   /// an orphaned core.
-  void discard(slot<T>& s) {
-    counter_shard& sh = *me().shard;
-    bump(sh.discards);
-    leases_.returning(s, sh);
-    active_.fetch_sub(1, std::memory_order_relaxed);
-    retire(s, sh, close_reason::discarded);
-  }
+  void discard(slot<T>& s);
 
   // ---- close ----------------------------------------------------------------
 
@@ -287,11 +253,7 @@ private:
     bump(te.shard->hits);
     return &s;
   }
-  slot<T>* acquire_hooked(thread_entry& te, const std::source_location& where) {
-    slot<T>* s = claim_hint(te);
-    if (s) leases_.stamp(*s, *te.shard, steady_ns(), duration::zero(), where);
-    return s;
-  }
+  slot<T>* acquire_hooked(thread_entry& te, const std::source_location& where);
   // Publish LEASED -> IDLE, or settle under the lock when a flag is up.
   CONNPOOL_ALWAYS_INLINE errc publish_fast(slot<T>& s, thread_entry& te) {
     bump(te.shard->puts);
@@ -303,30 +265,7 @@ private:
     }
     return settle(s, *te.shard, &te);
   }
-  CONNPOOL_NOINLINE errc put_slot(slot<T>& s) {
-    thread_entry& te = me();
-    if (fast_put_.load(std::memory_order_relaxed) == fast_hooked) { // lock-free, with per-lease hooks
-      leases_.returning(s, *te.shard);                              // while we still own it
-      return publish_fast(s, te);
-    }
-    counter_shard& sh = *te.shard;
-    bump(sh.puts);
-    leases_.returning(s, sh);
-    active_.fetch_sub(1, std::memory_order_relaxed);
-    if (closed_.load(std::memory_order_acquire)) {
-      retire(s, sh, close_reason::pool_closed);
-      return errc::pool_closed;
-    }
-    const time_point t = has_limits() ? now() : time_point{};
-    if (max_idle_time() > duration::zero()) s.returned.store(t.time_since_epoch().count(), std::memory_order_relaxed);
-    if (cfg_.order == idle_order::fifo) s.idle_seq.store(slots_.next_idle_seq(), std::memory_order_relaxed);
-    if (max_age() > duration::zero() && t - s.created_at() >= age_limit(s) && retirement_allowed(t)) {
-      bump(sh.age_closed);
-      retire(s, sh, close_reason::max_age);
-      return errc{};
-    }
-    return publish(s, sh, leased_slot, &te);
-  }
+  CONNPOOL_NOINLINE errc put_slot(slot<T>& s);
 
   // Unlocked, slot owned in state `from` (LEASED, BUSY or RESERVED): idle
   // again, or to the first waiter, or closed (idle full, pool closed,
@@ -510,17 +449,7 @@ private:
     tell(cfg_.observer.get(), sh, std::forward<F>(f));
   }
   // Unlocked. A ping that throws, fails or returns after its deadline fails.
-  bool run_ping(T& c, const context& ctx, counter_shard& sh) {
-    const std::int64_t t0 = steady_ns();
-    bool ok = false;
-    try {
-      ok = cfg_.ping(c, ctx) && !(ctx.deadline() && context::clock::now() >= *ctx.deadline());
-    } catch (...) {
-      ok = false;
-    }
-    sh.ping.record(since(t0));
-    return ok;
-  }
+  bool run_ping(T& c, const context& ctx, counter_shard& sh);
   static slot<T>* fail(errc& ec, errc e) noexcept {
     ec = e;
     return nullptr;

@@ -3,10 +3,12 @@
 // close, and how the pool closes (core<T>'s member functions, declared with
 // their contracts in core.cppm).
 //
-// publish() makes a returned (or new, or checked) connection idle with one
-// CAS unless a flag is up; settle() decides under the lock when one is:
-// close it (pool closed, retiring), hand it to the first waiter, or publish
-// after all. retire() closes a connection outside any lock and frees its
+// put_slot() is the put that missed the inlined fast path: it stamps the
+// return, closes the connection when the pool is closed or it is too old,
+// else publishes it. publish() makes a returned (or new, or checked)
+// connection idle with one CAS unless a flag is up; settle() decides under
+// the lock when one is: close it (pool closed, retiring), hand it to the
+// first waiter, or publish after all. retire() closes a connection outside any lock and frees its
 // slot and capacity under it; the last retirement of an orphaned core
 // deletes the core. shut_down() raises the closed flag on every slot, so
 // from then on every put settles under the lock.
@@ -54,6 +56,39 @@ template <class T> void core<T>::abandon() {
   }
   lk.unlock();
   delete this;
+}
+
+template <class T> errc core<T>::put_slot(slot<T>& s) {
+  thread_entry& te = me();
+  if (fast_put_.load(std::memory_order_relaxed) == fast_hooked) { // lock-free, with per-lease hooks
+    leases_.returning(s, *te.shard);                              // while we still own it
+    return publish_fast(s, te);
+  }
+  counter_shard& sh = *te.shard;
+  bump(sh.puts);
+  leases_.returning(s, sh);
+  active_.fetch_sub(1, std::memory_order_relaxed);
+  if (closed_.load(std::memory_order_acquire)) {
+    retire(s, sh, close_reason::pool_closed);
+    return errc::pool_closed;
+  }
+  const time_point t = has_limits() ? now() : time_point{};
+  if (max_idle_time() > duration::zero()) s.returned.store(t.time_since_epoch().count(), std::memory_order_relaxed);
+  if (cfg_.order == idle_order::fifo) s.idle_seq.store(slots_.next_idle_seq(), std::memory_order_relaxed);
+  if (max_age() > duration::zero() && t - s.created_at() >= age_limit(s) && retirement_allowed(t)) {
+    bump(sh.age_closed);
+    retire(s, sh, close_reason::max_age);
+    return errc{};
+  }
+  return publish(s, sh, leased_slot, &te);
+}
+
+template <class T> void core<T>::discard(slot<T>& s) {
+  counter_shard& sh = *me().shard;
+  bump(sh.discards);
+  leases_.returning(s, sh);
+  active_.fetch_sub(1, std::memory_order_relaxed);
+  retire(s, sh, close_reason::discarded);
 }
 
 template <class T> errc core<T>::publish(slot<T>& s, counter_shard& sh, std::uint32_t from, thread_entry* te) {

@@ -45,13 +45,19 @@ private:
 };
 
 // A thread blocked in get() (10 s deadline, so a bug fails the test instead
-// of hanging it) that records when it is served and returns the connection.
+// of hanging it) that records when it is served and returns the connection
+// once `waiting` gets wait in the pool (or after 10 s): holding it until the
+// running caller has queued makes that caller's wait certain, instead of
+// depending on whether the waiters were done before it asked.
 class waiting_get {
 public:
-  waiting_get(Pool& p, service_order& order, std::string name)
-      : thread_([&p, &order, name] {
+  waiting_get(Pool& p, service_order& order, std::string name, std::size_t hold_until_waiting = 0)
+      : thread_([&p, &order, name, hold_until_waiting] {
           auto l = p.get(context::with_timeout(10s));
           order.served(name);
+          const auto deadline = std::chrono::steady_clock::now() + 10s;
+          while (p.stats().waiting < hold_until_waiting && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::yield();
         }) {}
   void join() { thread_.join(); }
 
@@ -79,7 +85,7 @@ private slots:
     Pool p(cfg);
     service_order order;
     auto held = p.get();
-    waiting_get first(p, order, "first");
+    waiting_get first(p, order, "first", /*hold_until_waiting=*/2); // second and running
     wait_until_waiting(p, 1);
     waiting_get second(p, order, "second");
     wait_until_waiting(p, 2);
@@ -102,7 +108,7 @@ private slots:
     Pool p(cfg);
     service_order order;
     auto held = p.get();
-    waiting_get first(p, order, "first");
+    waiting_get first(p, order, "first", /*hold_until_waiting=*/2); // second and running
     wait_until_waiting(p, 1);
     waiting_get second(p, order, "second");
     wait_until_waiting(p, 2);
@@ -115,6 +121,7 @@ private slots:
     first.join();
     second.join();
     QCOMPARE(order.order(), (std::vector<std::string>{"first", "second", "running"}));
+    QCOMPARE(p.stats().waits, std::uint64_t(3));
     // The queue is empty: running callers may take returned connections again.
     auto l = p.get();
     p.put(l);
