@@ -2,8 +2,10 @@
 // SocketPool's QObject face: constructors, property accessors and the entry
 // points, each a few lines over SocketPoolPrivate. The Qt layer's parts, one
 // pair of files each (the _p ones private, never installed):
-//   socketpool_p.h/.cpp      SocketPoolPrivate: settings, start, blocking
-//                            acquire, live settings, stats publication, close
+//   socketpool_p.h/.cpp      SocketPoolPrivate: start, blocking acquire, close
+//   poolobject_p.h           PoolObjectPrivate, its base (shared with SqlPool):
+//                            settings, live settings, stats publication, the
+//                            members that only read the running pool
 //   poolsettings_p.h/.cpp    PoolSettings; makeConfig (settings -> the pure
 //                            pool's config), applyLiveSetting (-> its setters)
 //   poollimits_p.h           the pool settings shared with SqlPool, mapped
@@ -134,13 +136,7 @@ void SocketPool::setPingFunction(PingFunction ping) {
 }
 
 int SocketPool::statsInterval() const { return d->statsIntervalMs; }
-void SocketPool::setStatsInterval(int msecs) {
-  msecs = std::max(msecs, 1);
-  if (msecs == d->statsIntervalMs) return;
-  d->statsIntervalMs = msecs;
-  d->statsTimer->setInterval(msecs);
-  emit statsIntervalChanged();
-}
+void SocketPool::setStatsInterval(int msecs) { d->setStatsInterval(msecs); }
 
 bool SocketPool::isStarted() const { return d->runningPool() != nullptr; }
 
@@ -165,50 +161,20 @@ void SocketPool::acquireAsync(QObject* receiver, AcquireCallback callback, QDead
   startAsyncAcquire(*d, receiver, std::move(callback), deadline, where);
 }
 
-bool SocketPool::warmUp(int msecs) {
-  QString why;
-  const std::shared_ptr<RunningPool> e = d->start(&why);
-  if (!e) {
-    if (!why.isEmpty()) qWarning("connpool::qt::SocketPool::warmUp: %s", qPrintable(why));
-    return false;
-  }
-  const auto ctx = msecs < 0 ? connpool::context::background() : connpool::context::with_timeout(milliseconds(msecs));
-  std::error_code ec;
-  e->pool->warm_up(static_cast<std::size_t>(std::max(minIdle(), 0)), ctx, ec);
-  return !ec;
-}
+bool SocketPool::warmUp(int msecs) { return d->warmUp(msecs); }
 
-int SocketPool::drain() {
-  const std::shared_ptr<RunningPool> e = d->runningPool();
-  return e ? static_cast<int>(e->pool->drain()) : 0;
-}
+int SocketPool::drain() { return d->drain(); }
 
-QList<ConnectionInfo> SocketPool::connections() const {
-  const std::shared_ptr<RunningPool> e = d->runningPool();
-  QList<ConnectionInfo> out;
-  if (!e) return out;
-  const auto now = std::chrono::steady_clock::now(); // the pool's clock (config.clock unset)
-  for (const connpool::connection_info& c : e->pool->connections())
-    out.push_back(toConnectionInfo(c, now, e->errorLog->lastError(c.id)));
-  return out;
-}
+QList<ConnectionInfo> SocketPool::connections() const { return d->connections(); }
 
 SocketPoolStats SocketPool::stats() const {
   const std::shared_ptr<RunningPool> e = d->runningPool();
   return e ? toStats(e->pool->stats()) : SocketPoolStats{};
 }
 
-QByteArray SocketPool::openMetrics(const QString& poolName, bool eof) const {
-  const std::shared_ptr<RunningPool> e = d->runningPool();
-  return QByteArray::fromStdString(
-      connpool::to_openmetrics(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString(), eof));
-}
+QByteArray SocketPool::openMetrics(const QString& poolName, bool eof) const { return d->openMetrics(poolName, eof); }
 
-QByteArray SocketPool::prometheusText(const QString& poolName) const {
-  const std::shared_ptr<RunningPool> e = d->runningPool();
-  return QByteArray::fromStdString(
-      connpool::to_prometheus_text(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString()));
-}
+QByteArray SocketPool::prometheusText(const QString& poolName) const { return d->prometheusText(poolName); }
 
 SocketPoolStats SocketPool::publishedStats() const { return d->published; }
 int SocketPool::openCount() const { return d->published.openCount; }

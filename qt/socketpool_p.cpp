@@ -11,24 +11,12 @@
 
 #include "pooledlease_p.h"
 #include "socketpool_p.h"
-#include "statspublisher_p.h"
 
 namespace connpool::qt {
 
 SocketPoolPrivate::SocketPoolPrivate(SocketPool* q)
-    : q(q), mailbox(std::make_shared<EventMailbox>(q)), errorLog(std::make_shared<ConnectionErrorLog>()),
-      statsTimer(new QTimer(q)) {
-  // Single shot, restarted after each tick: two publications are always at
-  // least statsInterval apart, even when a tick runs late.
-  statsTimer->setSingleShot(true);
-  statsTimer->setTimerType(Qt::PreciseTimer);
-  statsTimer->setInterval(statsIntervalMs);
-  QObject::connect(statsTimer, &QTimer::timeout, q, [this] {
-    publishStats();
-    statsTimer->start();
-  });
-  statsTimer->start();
-}
+    : PoolObjectPrivate(q), mailbox(std::make_shared<EventMailbox>(q)),
+      errorLog(std::make_shared<ConnectionErrorLog>()) {}
 
 std::shared_ptr<RunningPool> SocketPoolPrivate::start(QString* why) {
   std::unique_lock lk(mutex);
@@ -57,68 +45,12 @@ std::shared_ptr<RunningPool> SocketPoolPrivate::start(QString* why) {
   return started;
 }
 
-std::shared_ptr<RunningPool> SocketPoolPrivate::runningPool() const {
-  std::lock_guard lk(mutex);
-  return running;
-}
-
-void SocketPoolPrivate::kickMaintenance() {
-  std::lock_guard lk(mutex);
-  if (running && !closed) maintenance.kick(*running->pool, stopOnClose.get_token());
-}
-
-void SocketPoolPrivate::startSoon() {
-  // Queued, so that every property set in this turn of the event loop (host,
-  // port, ...) is in place before the pool starts.
-  if (startQueued) return;
-  startQueued = true;
-  QMetaObject::invokeMethod(
-      q,
-      [this] {
-        startQueued = false;
-        if (read(&PoolSettings::minIdle) <= 0) return;
-        QString why;
-        if (!start(&why) && !why.isEmpty())
-          qWarning("connpool::qt::SocketPool: cannot start for minIdle: %s", qPrintable(why));
-      },
-      Qt::QueuedConnection);
-}
-
-void SocketPoolPrivate::setCircuitOpen(bool open) {
-  if (open == circuitOpen) return;
-  circuitOpen = open;
-  emit q->circuitOpenChanged(open);
-}
-
-void SocketPoolPrivate::setLive(int PoolSettings::* field, int value, const char* name) {
-  std::shared_ptr<RunningPool> e;
-  PoolSettings now;
-  {
-    std::lock_guard lk(mutex);
-    if (settings.*field == value) return;
-    if (closed) return;
-    if (!running) {
-      settings.*field = value;
-    } else {
-      e = running;
-      now = settings;
-    }
-  }
-  if (e) {
-    // Only this (q's) thread writes live settings, so `now` stays current.
-    QString why;
-    if (!applyLiveSetting(*e->pool, field, now, value, &why)) {
-      qWarning("connpool::qt::SocketPool: %s = %d refused (%s); it stays %d", name, value, qPrintable(why), now.*field);
-      return;
-    }
-    {
-      std::lock_guard lk(mutex);
-      settings.*field = value;
-    }
-    if (field == &PoolSettings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
-    kickMaintenance();
-  }
-  emit q->settingsChanged();
+bool SocketPoolPrivate::applyLive(connpool::pool<SocketHolder>& pool, int PoolSettings::* field,
+                                  const PoolSettings& now, int value, QString* why) {
+  if (!applyLiveSetting(pool, field, now, value, why)) return false;
+  // Enough helpers to connect maxSize sockets at once and still queue a waiter.
+  if (field == &PoolSettings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
+  return true;
 }
 
 SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token stop, const std::source_location& where,
@@ -160,13 +92,6 @@ SocketLease SocketPoolPrivate::acquire(QDeadlineTimer deadline, std::stop_token 
   } catch (const std::exception& x) { // e.g. bad_alloc in the factory
     return SocketLease(failedLease(SocketLease::Error::ConnectFailed, QString::fromUtf8(x.what())));
   }
-}
-
-void SocketPoolPrivate::publishStats() {
-  const SocketPoolStats now = q->stats();
-  if (now == published) return;
-  const SocketPoolStats old = std::exchange(published, now);
-  emitStatsChange(q, old, now);
 }
 
 void SocketPoolPrivate::close() {

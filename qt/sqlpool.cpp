@@ -6,9 +6,10 @@
 //   sqlcall.cpp              the pure pool's config (open, round trip, close)
 //                            and what happens around one call
 //   sqlconnection_p.h/.cpp   one QSqlDatabase and the thread that owns it
-// and what it shares with SocketPool: poollimits_p.h (the pool settings),
-// maintenancedriver, eventmailbox, connectionerrorlog, statsconversion and
-// statspublisher.
+// and what it shares with SocketPool: poolobject_p.h (PoolObjectPrivate, the
+// base of SqlPoolPrivate: settings, live settings, stats publication),
+// poollimits_p.h (the pool settings), maintenancedriver, eventmailbox,
+// connectionerrorlog, statsconversion and statspublisher.
 #include <connpool/qt/sqlpool.h>
 
 #include <QtCore/qlogging.h>
@@ -203,13 +204,7 @@ SqlPool::IdleOrder SqlPool::idleOrder() const { return d->read(&SqlSettings::idl
 void SqlPool::setIdleOrder(IdleOrder order) { d->setFixed(&SqlSettings::idleOrder, order, "idleOrder"); }
 
 int SqlPool::statsInterval() const { return d->statsIntervalMs; }
-void SqlPool::setStatsInterval(int msecs) {
-  msecs = std::max(msecs, 1);
-  if (msecs == d->statsIntervalMs) return;
-  d->statsIntervalMs = msecs;
-  d->statsTimer->setInterval(msecs);
-  emit statsIntervalChanged();
-}
+void SqlPool::setStatsInterval(int msecs) { d->setStatsInterval(msecs); }
 bool SqlPool::isStarted() const { return d->runningPool() != nullptr; }
 bool SqlPool::isCircuitOpen() const { return d->circuitOpen; }
 
@@ -218,33 +213,11 @@ void SqlPool::submit(std::shared_ptr<detail::SqlCall> call, QDeadlineTimer deadl
   d->submit(std::move(call), deadline, where);
 }
 
-bool SqlPool::warmUp(int msecs) {
-  QString why;
-  const std::shared_ptr<SqlRunningPool> e = d->start(&why);
-  if (!e) {
-    if (!why.isEmpty()) qWarning("connpool::qt::SqlPool::warmUp: %s", qPrintable(why));
-    return false;
-  }
-  const auto ctx = msecs < 0 ? connpool::context::background() : connpool::context::with_timeout(milliseconds(msecs));
-  std::error_code ec;
-  e->pool->warm_up(static_cast<std::size_t>(std::max(minIdle(), 0)), ctx, ec);
-  return !ec;
-}
+bool SqlPool::warmUp(int msecs) { return d->warmUp(msecs); }
 
-int SqlPool::drain() {
-  const std::shared_ptr<SqlRunningPool> e = d->runningPool();
-  return e ? static_cast<int>(e->pool->drain()) : 0;
-}
+int SqlPool::drain() { return d->drain(); }
 
-QList<ConnectionInfo> SqlPool::connections() const {
-  const std::shared_ptr<SqlRunningPool> e = d->runningPool();
-  QList<ConnectionInfo> out;
-  if (!e) return out;
-  const auto now = std::chrono::steady_clock::now(); // the pool's clock (config.clock unset)
-  for (const connpool::connection_info& c : e->pool->connections())
-    out.push_back(toConnectionInfo(c, now, e->errorLog->lastError(c.id)));
-  return out;
-}
+QList<ConnectionInfo> SqlPool::connections() const { return d->connections(); }
 
 SocketPoolStats SqlPool::stats() const {
   const std::shared_ptr<SqlRunningPool> e = d->runningPool();
@@ -258,17 +231,9 @@ SocketPoolStats SqlPool::stats() const {
   return s;
 }
 
-QByteArray SqlPool::openMetrics(const QString& poolName, bool eof) const {
-  const std::shared_ptr<SqlRunningPool> e = d->runningPool();
-  return QByteArray::fromStdString(
-      connpool::to_openmetrics(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString(), eof));
-}
+QByteArray SqlPool::openMetrics(const QString& poolName, bool eof) const { return d->openMetrics(poolName, eof); }
 
-QByteArray SqlPool::prometheusText(const QString& poolName) const {
-  const std::shared_ptr<SqlRunningPool> e = d->runningPool();
-  return QByteArray::fromStdString(
-      connpool::to_prometheus_text(e ? e->pool->stats() : connpool::metrics{}, poolName.toStdString()));
-}
+QByteArray SqlPool::prometheusText(const QString& poolName) const { return d->prometheusText(poolName); }
 
 SocketPoolStats SqlPool::publishedStats() const { return d->published; }
 int SqlPool::openCount() const { return d->published.openCount; }

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "sqlpool_p.h"
-#include "statspublisher_p.h"
 
 namespace connpool::qt {
 
@@ -58,17 +57,8 @@ std::exception_ptr acquireError(std::error_code ec, const std::exception_ptr& fa
 } // namespace
 
 SqlPoolPrivate::SqlPoolPrivate(SqlPool* q)
-    : q(q), mailbox(std::make_shared<SqlMailbox>(q)), errorLog(std::make_shared<ConnectionErrorLog>()),
-      threads(std::make_shared<detail::SqlThreadCount>()), statsTimer(new QTimer(q)) {
-  statsTimer->setSingleShot(true);
-  statsTimer->setTimerType(Qt::PreciseTimer);
-  statsTimer->setInterval(statsIntervalMs);
-  QObject::connect(statsTimer, &QTimer::timeout, q, [this] {
-    publishStats();
-    statsTimer->start();
-  });
-  statsTimer->start();
-}
+    : PoolObjectPrivate(q), mailbox(std::make_shared<SqlMailbox>(q)), errorLog(std::make_shared<ConnectionErrorLog>()),
+      threads(std::make_shared<detail::SqlThreadCount>()) {}
 
 std::shared_ptr<SqlRunningPool> SqlPoolPrivate::start(QString* why) {
   std::unique_lock lk(mutex);
@@ -96,61 +86,6 @@ std::shared_ptr<SqlRunningPool> SqlPoolPrivate::start(QString* why) {
   lk.unlock();
   QMetaObject::invokeMethod(q, [q = q] { emit q->startedChanged(); }, Qt::QueuedConnection);
   return started;
-}
-
-std::shared_ptr<SqlRunningPool> SqlPoolPrivate::runningPool() const {
-  std::lock_guard lk(mutex);
-  return running;
-}
-
-void SqlPoolPrivate::startSoon() {
-  if (startQueued) return;
-  startQueued = true;
-  QMetaObject::invokeMethod(
-      q,
-      [this] {
-        startQueued = false;
-        if (read(&SqlSettings::minIdle) <= 0) return;
-        QString why;
-        if (!start(&why) && !why.isEmpty())
-          qWarning("connpool::qt::SqlPool: cannot start for minIdle: %s", qPrintable(why));
-      },
-      Qt::QueuedConnection);
-}
-
-void SqlPoolPrivate::setCircuitOpen(bool open) {
-  if (open == circuitOpen) return;
-  circuitOpen = open;
-  emit q->circuitOpenChanged(open);
-}
-
-void SqlPoolPrivate::setLive(int SqlSettings::* field, int value, const char* name) {
-  std::shared_ptr<SqlRunningPool> e;
-  SqlSettings now;
-  {
-    std::lock_guard lk(mutex);
-    if (settings.*field == value || closed) return;
-    if (!running)
-      settings.*field = value;
-    else {
-      e = running;
-      now = settings;
-    }
-  }
-  if (e) {
-    QString why;
-    if (!applyLiveLimit(*e->pool, field, now, value, &why)) {
-      qWarning("connpool::qt::SqlPool: %s = %d refused (%s); it stays %d", name, value, qPrintable(why), now.*field);
-      return;
-    }
-    {
-      std::lock_guard lk(mutex);
-      settings.*field = value;
-    }
-    std::lock_guard lk(mutex);
-    if (running && !closed) maintenance.kick(*running->pool, stopOnClose.get_token());
-  }
-  emit q->settingsChanged();
 }
 
 void SqlPoolPrivate::submit(std::shared_ptr<detail::SqlCall> call, QDeadlineTimer deadline,
@@ -238,12 +173,6 @@ void SqlPoolPrivate::watch(std::stop_token stop) {
     }
     queueChanged.wait_for(lk, stop, std::chrono::milliseconds(20), [] { return false; });
   }
-}
-
-void SqlPoolPrivate::publishStats() {
-  const SocketPoolStats now = q->stats();
-  const SocketPoolStats old = std::exchange(published, now);
-  emitStatsChange(q, old, now);
 }
 
 void SqlPoolPrivate::close() {

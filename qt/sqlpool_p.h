@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Private: SqlPoolPrivate, the state behind a SqlPool: its settings, the
-// running pure pool of SqlConnections, the queue of calls waiting for a
-// connection and its dispatcher, and the published stats. Imports connpool (through
-// poollimits_p.h and maintenancedriver_p.h): include it last.
+// Private: SqlPoolPrivate, the state behind a SqlPool: what every pool
+// object has (PoolObjectPrivate: settings, the running pool of
+// SqlConnections, maintenance, the published stats) plus the queue of calls
+// waiting for a connection and its dispatcher. Imports connpool (through
+// poollimits_p.h and poolobject_p.h): include it last.
 #pragma once
 
 #include <connpool/qt/socketpoolstats.h>
@@ -29,6 +30,8 @@
 #include "maintenancedriver_p.h"
 #include "poollimits_p.h"
 #include "sqlconnection_p.h"
+// Imports connpool: after every other include.
+#include "poolobject_p.h"
 
 namespace connpool::qt {
 
@@ -83,35 +86,28 @@ connpool::config<SqlHolder> makeSqlConfig(std::shared_ptr<const SqlSettings> s, 
 void runCallOnConnection(std::shared_ptr<SqlRunningPool> running, connpool::lease<SqlHolder> lease,
                          std::shared_ptr<detail::SqlCall> call, std::source_location where);
 
-class SqlPoolPrivate {
+class SqlPoolPrivate : public PoolObjectPrivate<SqlPoolPrivate, SqlPool, SqlSettings, SqlRunningPool> {
 public:
   explicit SqlPoolPrivate(SqlPool* q);
 
   static SqlPoolPrivate* get(SqlPool* q) { return q->d.get(); }
 
+  /// Starts the pool (and its dispatcher) unless it runs already. Null after
+  /// close(), or when the settings are invalid (`why` says which rule).
   std::shared_ptr<SqlRunningPool> start(QString* why);
-  std::shared_ptr<SqlRunningPool> runningPool() const;
   void submit(std::shared_ptr<detail::SqlCall> call, QDeadlineTimer deadline, const std::source_location& where);
+  /// What ~SqlPool does: waiting calls failed, running ones finished, every
+  /// connection closed and its thread gone (up to closeTimeout).
   void close();
-  void publishStats();
-  void setCircuitOpen(bool open);
-  void startSoon();
-
-  template <class T> T read(T SqlSettings::* field) const {
-    std::lock_guard lk(mutex);
-    return settings.*field;
+  /// setLive's step on the running pool (PoolObjectPrivate).
+  static bool applyLive(connpool::pool<SqlHolder>& pool, int SqlSettings::* field, const SqlSettings& now, int value,
+                        QString* why) {
+    return applyLiveLimit(pool, field, now, value, why);
   }
+
   template <class T> T readConnect(T detail::SqlConnectOptions::* field) const {
     std::lock_guard lk(mutex);
     return settings.connect.*field;
-  }
-  template <class T> void setFixed(T SqlSettings::* field, T value, const char* name) {
-    {
-      std::lock_guard lk(mutex);
-      if (!acceptsFixedSettingLocked(name) || settings.*field == value) return;
-      settings.*field = std::move(value);
-    }
-    emit q->settingsChanged();
   }
   template <class T> void setConnect(T detail::SqlConnectOptions::* field, T value, const char* name) {
     {
@@ -121,25 +117,10 @@ public:
     }
     emit q->settingsChanged();
   }
-  bool acceptsFixedSettingLocked(const char* name) const {
-    if (!running && !closed) return true;
-    qWarning("connpool::qt::SqlPool: %s changed after the pool started; ignored", name);
-    return false;
-  }
-  void setLive(int SqlSettings::* field, int value, const char* name);
 
-  SqlPool* const q;
   const std::shared_ptr<SqlMailbox> mailbox;
   const std::shared_ptr<ConnectionErrorLog> errorLog;
   const std::shared_ptr<detail::SqlThreadCount> threads;
-
-  mutable std::mutex mutex;
-  SqlSettings settings;                    // guarded by mutex
-  std::shared_ptr<SqlRunningPool> running; // guarded by mutex; set once, at start
-  bool closed = false;                     // guarded by mutex
-
-  std::stop_source stopOnClose;
-  MaintenanceDriver maintenance;
 
   // Calls waiting for a connection, in the order run() was called. One
   // dispatcher thread takes the first, waits for a connection for it (the
@@ -159,13 +140,6 @@ public:
   std::atomic<quint64> queueTimeouts{0}; // calls whose deadline passed in the queue
   std::atomic<quint64> queueCancels{0};  // calls cancelled in the queue
   std::jthread dispatcher, watcher;      // started with the pool; joined by close()
-
-  // The SqlPool's thread only:
-  QTimer* const statsTimer;
-  int statsIntervalMs = 100;
-  SocketPoolStats published;
-  bool circuitOpen = false;
-  bool startQueued = false;
 
 private:
   void dispatch(std::stop_token stop, std::shared_ptr<SqlRunningPool> e);
