@@ -22,5 +22,5 @@ for run in "naive 4" "connpool 4" "connpool 10000"; do
   ir=$(grep -E '^(summary|totals):' "$out/$pool.out" | head -1 | awk '{print $2}')
   cycles=$(grep -o 'cycles_total=[0-9]*' "$out/$pool.err" | cut -d= -f2)
   awk -v p="$pool" -v m="$max" -v ir="$ir" -v c="$cycles" \
-    'BEGIN { printf "peer=%s max=%d instructions=%d cycles=%d instructions_per_cycle=%.1f\n", p, m, ir, c, ir / c }'
+    'BEGIN { printf "peer=%s max=%d instructions=%.0f cycles=%.0f instructions_per_cycle=%.1f\n", p, m, ir, c, ir / c }'
 done
