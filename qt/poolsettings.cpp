@@ -75,9 +75,4 @@ connpool::config<SocketHolder> makeConfig(std::shared_ptr<const PoolSettings> s,
   return cfg;
 }
 
-bool applyLiveSetting(connpool::pool<SocketHolder>& pool, int PoolSettings::* field, const PoolSettings& now, int value,
-                      QString* why) {
-  return applyLiveLimit(pool, field, now, value, why);
-}
-
 } // namespace connpool::qt

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Private: PoolSettings, what the SocketPool's properties set, and how they
-// map onto the pure pool: its config at start (makeConfig) and, for the live
-// ones, its setters once running (applyLiveSetting).
+// map onto the pure pool's config at start (makeConfig). The live ones reach
+// its setters once running through applyLiveLimit (poollimits_p.h).
 #pragma once
 
 #include <connpool/qt/socketpool.h>
@@ -53,11 +53,5 @@ struct PoolSettings {
 /// `errorLog` current.
 connpool::config<SocketHolder> makeConfig(std::shared_ptr<const PoolSettings> s, std::shared_ptr<EventMailbox> mailbox,
                                           std::shared_ptr<ConnectionErrorLog> errorLog);
-
-/// Applies a live setting (`field` of PoolSettings) to the running pool;
-/// `now` holds the settings in force. False, with the rule broken in `why`,
-/// when the pool refuses the value (it is then left as it was).
-bool applyLiveSetting(connpool::pool<SocketHolder>& pool, int PoolSettings::* field, const PoolSettings& now, int value,
-                      QString* why);
 
 } // namespace connpool::qt

@@ -7,7 +7,7 @@
 //                            settings, live settings, stats publication, the
 //                            members that only read the running pool
 //   poolsettings_p.h/.cpp    PoolSettings; makeConfig (settings -> the pure
-//                            pool's config), applyLiveSetting (-> its setters)
+//                            pool's config)
 //   poollimits_p.h           the pool settings shared with SqlPool, mapped
 //                            onto the pure pool's config and setters
 //   statspublisher_p.h       the stats NOTIFY signals (shared with SqlPool)
@@ -44,8 +44,6 @@
 #include "statsconversion_p.h"
 
 namespace connpool::qt {
-
-using std::chrono::milliseconds;
 
 SocketPool::SocketPool(QObject* parent) : QObject(parent), d(std::make_unique<SocketPoolPrivate>(this)) {}
 

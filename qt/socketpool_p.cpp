@@ -11,6 +11,8 @@
 
 #include "pooledlease_p.h"
 #include "socketpool_p.h"
+// Imports connpool: after every other include.
+#include "poollimits_p.h"
 
 namespace connpool::qt {
 
@@ -47,7 +49,7 @@ std::shared_ptr<RunningPool> SocketPoolPrivate::start(QString* why) {
 
 bool SocketPoolPrivate::applyLive(connpool::pool<SocketHolder>& pool, int PoolSettings::* field,
                                   const PoolSettings& now, int value, QString* why) {
-  if (!applyLiveSetting(pool, field, now, value, why)) return false;
+  if (!applyLiveLimit(pool, field, now, value, why)) return false;
   // Enough helpers to connect maxSize sockets at once and still queue a waiter.
   if (field == &PoolSettings::maxSize) workers.setMaxThreadCount(std::max(2, value + 1));
   return true;

@@ -25,8 +25,6 @@
 
 namespace connpool::qt {
 
-using std::chrono::milliseconds;
-
 // A SqlPoolError is made in one thread (a connection's) and read in another
 // after it crossed in a QFuture, whose hand-over (Qt Core's own mutex) is
 // invisible to ThreadSanitizer: tell it the object is published once built.
