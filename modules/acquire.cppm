@@ -98,7 +98,9 @@ template <class T> bool core<T>::accept_claimed(slot<T>& s, const context& ctx, 
   const std::optional<close_reason> bad = check_usable(s, ctx, sh);
   if (!bad && !closed_.load(std::memory_order_acquire)) {
     lease_out();
-    bump(sh.hits);
+    // As for a handed connection: one nobody has used yet was dialed while
+    // we waited (often for us, by a background dial): a miss.
+    bump(s.uses.load(std::memory_order_relaxed) == 0 ? sh.misses : sh.hits);
     return true;
   }
   retire(s, sh, bad.value_or(close_reason::pool_closed));

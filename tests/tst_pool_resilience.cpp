@@ -275,6 +275,38 @@ private slots:
     QCOMPARE(t.made(), 1);
     QCOMPARE(p.stats().misses, 1u);
   }
+  // The waiter that started a background dial gets its connection handed
+  // over (strict) or claims it idle after a nudge (bounded, the bound not yet
+  // reached on the manual clock): either way the get created a connection, a
+  // miss. (Bounded counted it a hit.)
+  void waiterServedByItsBackgroundDialCountsAMissInBothModes_data() {
+    QTest::addColumn<bool>("strict");
+    QTest::newRow("bounded") << false;
+    QTest::newRow("strict") << true;
+  }
+  void waiterServedByItsBackgroundDialCountsAMissInBothModes() {
+    QFETCH(bool, strict);
+    tracker t;
+    backend be;
+    connpool::manual_clock clock;
+    auto c = t.manual_config(1, clock);
+    be.wrap(c);
+    c.background_dials = true;
+    c.fairness = strict ? connpool::fairness_mode::strict : connpool::fairness_mode::bounded;
+    be.hold = true;
+    Pool p(c);
+    std::atomic<int> got{0};
+    std::jthread getter([&] { got = p.get(context::with_timeout(10s))->id; });
+    QVERIFY(be.entered.wait());
+    QTRY_COMPARE(p.stats().waiting, std::size_t(1));
+    be.release.open();
+    QTRY_COMPARE(got.load(), 1);
+    getter.join();
+    const auto s = p.stats();
+    QCOMPARE(s.misses, 1u);
+    QCOMPARE(s.hits, 0u);
+    QCOMPARE(s.waits, 1u);
+  }
   void maxConnectingCapsConcurrentDials() {
     tracker t;
     backend be;
