@@ -42,7 +42,8 @@ namespace connpool::qt {
 ///  - `std::shared_ptr<Running> start(QString* why)`: null after close or
 ///    with invalid settings (`why` says which rule);
 ///  - `bool applyLive(pool&, int Settings::* field, const Settings& now,
-///    int value, QString* why)`: a live setting applied to the running pool.
+///    int value, QString* why)`: a live setting applied to the running pool;
+/// and may hide `void countQueued(connpool::metrics&) const` (below).
 template <class Derived, class Q, class Settings, class Running> class PoolObjectPrivate {
 public:
   explicit PoolObjectPrivate(Q* q) : q(q), statsTimer(new QTimer(q)) {
@@ -181,11 +182,18 @@ public:
       out.push_back(toConnectionInfo(c, now, e->errorLog->lastError(c.id)));
     return out;
   }
-  /// The pure pool's metrics; all zero before the start.
+  /// The pure pool's metrics with what waits outside it (countQueued);
+  /// all zero before the start. What stats() and the metrics text report.
   connpool::metrics poolMetrics() const {
     const std::shared_ptr<Running> e = runningPool();
-    return e ? e->pool->stats() : connpool::metrics{};
+    if (!e) return {};
+    connpool::metrics m = e->pool->stats();
+    derived().countQueued(m);
+    return m;
   }
+  /// Derived hides it when work waits in a queue of its own before the pure
+  /// pool sees it (SqlPool's calls). Nothing does here.
+  void countQueued(connpool::metrics&) const {}
   QByteArray openMetrics(const QString& poolName, bool eof) const {
     return QByteArray::fromStdString(connpool::to_openmetrics(poolMetrics(), poolName.toStdString(), eof));
   }
@@ -221,6 +229,7 @@ protected:
 
 private:
   Derived& derived() { return static_cast<Derived&>(*this); }
+  const Derived& derived() const { return static_cast<const Derived&>(*this); }
   static const char* className() { return Q::staticMetaObject.className(); }
 };
 

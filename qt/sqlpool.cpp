@@ -218,15 +218,8 @@ int SqlPool::drain() { return d->drain(); }
 QList<ConnectionInfo> SqlPool::connections() const { return d->connections(); }
 
 SocketPoolStats SqlPool::stats() const {
-  const std::shared_ptr<SqlRunningPool> e = d->runningPool();
-  if (!e) return {};
-  SocketPoolStats s = toStats(e->pool->stats());
-  // The calls queued behind the one the pure pool sees waiting.
-  std::lock_guard lk(d->queueMutex);
-  s.waitingCount += static_cast<int>(d->queue.size());
-  s.timeouts += d->queueTimeouts.load();
-  s.cancellations += d->queueCancels.load();
-  return s;
+  if (!d->runningPool()) return {};
+  return toStats(d->poolMetrics()); // with the calls waiting in the queue
 }
 
 QByteArray SqlPool::openMetrics(const QString& poolName, bool eof) const { return d->openMetrics(poolName, eof); }

@@ -102,6 +102,14 @@ void SqlPoolPrivate::submit(std::shared_ptr<detail::SqlCall> call, QDeadlineTime
   queueChanged.notify_all();
 }
 
+void SqlPoolPrivate::countQueued(connpool::metrics& m) const {
+  std::lock_guard lk(queueMutex);
+  // The pure pool's only waiter is the dispatcher, for `head`.
+  m.waiting = queue.size() + (head ? 1 : 0);
+  m.timeouts += queueTimeouts.load();
+  m.cancellations += queueCancels.load();
+}
+
 void SqlPoolPrivate::dispatch(std::stop_token stop, std::shared_ptr<SqlRunningPool> e) {
   for (;;) {
     Pending p;

@@ -96,6 +96,11 @@ public:
   /// close(), or when the settings are invalid (`why` says which rule).
   std::shared_ptr<SqlRunningPool> start(QString* why);
   void submit(std::shared_ptr<detail::SqlCall> call, QDeadlineTimer deadline, const std::source_location& where);
+  /// poolMetrics' step: every call not yet given a connection waits, the
+  /// queued ones and the one the dispatcher gets a connection for (counted
+  /// from the moment it leaves the queue, so the count never dips while it
+  /// moves into the pure pool); the queue's timeouts and cancellations.
+  void countQueued(connpool::metrics& m) const;
   /// What ~SqlPool does: waiting calls failed, running ones finished, every
   /// connection closed and its thread gone (up to closeTimeout).
   void close();
@@ -132,7 +137,7 @@ public:
     QDeadlineTimer deadline;
     std::source_location where;
   };
-  std::mutex queueMutex;
+  mutable std::mutex queueMutex;
   std::condition_variable_any queueChanged;
   std::deque<Pending> queue;             // guarded by queueMutex
   std::shared_ptr<detail::SqlCall> head; // guarded by queueMutex; the call the dispatcher waits for
