@@ -537,7 +537,9 @@ private slots:
     QVERIFY(kept >= 20ms);
     QVERIFY(m.wait.max() >= kept);
     QVERIFY(m.wait.p99() >= kept); // p99 of two values is the larger one's bucket, capped at max
-    QCOMPARE(m.wait.count_at_most(std::chrono::nanoseconds(kept).count() / 2), 1u);
+    // The waiter's wait is not in the lower half (the first get usually is,
+    // but a preempted dial can put it in the upper half too).
+    QVERIFY(m.wait.count_at_most(std::chrono::nanoseconds(kept).count() / 2) <= 1u);
   }
   void holdIsRecordedOnlyWithTrackHoldTimeOrAnObserverOrALeakThreshold() {
     for (int variant = 0; variant < 4; ++variant) {

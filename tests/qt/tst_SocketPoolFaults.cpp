@@ -321,7 +321,7 @@ private slots:
       // The maintenance thread finds and closes each one; nobody acquired.
       QTRY_COMPARE_WITH_TIMEOUT(pool.stats().pingFailures, quint64(3), 10000);
       QTRY_COMPARE(lastValue(pingFailures), quint64(3));
-      QCOMPARE(pool.stats().openCount, 0);
+      QTRY_COMPARE(pool.stats().openCount, 0); // a failure is counted just before its close
       QTRY_COMPARE(tracker.live(), 0);
 
       SocketLease down = acquire(pool, tracker);

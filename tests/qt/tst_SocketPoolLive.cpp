@@ -109,7 +109,7 @@ private slots:
     pool.setPort(port); // ...so settings made in the same turn still apply
     QTRY_COMPARE(pool.idleCount(), 2);
     QCOMPARE(pool.gets(), quint64(0));
-    QCOMPARE(server.accepted(), 2);
+    QTRY_COMPARE(server.accepted(), 2); // the server thread may count the accept after the client connected
 
     pool.setMinIdle(3); // live: topped up at once
     QTRY_COMPARE(pool.idleCount(), 3);
