@@ -166,8 +166,7 @@ int SocketPool::drain() { return d->drain(); }
 QList<ConnectionInfo> SocketPool::connections() const { return d->connections(); }
 
 SocketPoolStats SocketPool::stats() const {
-  const std::shared_ptr<RunningPool> e = d->runningPool();
-  return e ? toStats(e->pool->stats()) : SocketPoolStats{};
+  return d->runningPool() ? toStats(d->poolMetrics()) : SocketPoolStats{}; // as the metrics text reads it
 }
 
 QByteArray SocketPool::openMetrics(const QString& poolName, bool eof) const { return d->openMetrics(poolName, eof); }
